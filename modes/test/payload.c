@@ -1,0 +1,117 @@
+#include "payload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int tm_argv_parse(const char *text, size_t len, struct tm_argv *out)
+{
+	size_t lines = 0, i, n = 0;
+	char *p;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		return -ENODATA;
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	lines += text[len - 1] != '\n';
+	out->buf = malloc(len + 1);
+	out->argv = calloc(lines + 1, sizeof(char *));
+	if (!out->buf || !out->argv) {
+		tm_argv_free(out);
+		return -ENOMEM;
+	}
+	memcpy(out->buf, text, len);
+	out->buf[len] = '\0';
+	for (p = out->buf; n < lines; n++) {
+		char *nl = strchr(p, '\n');
+
+		if (nl) {
+			*nl = '\0';
+			if (nl > p && nl[-1] == '\r')
+				nl[-1] = '\0';
+		}
+		out->argv[n] = p;
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	out->argc = n;
+	return 0;
+}
+
+int tm_argv_read(const char *path, struct tm_argv *out)
+{
+	size_t cap = 4096, len = 0;
+	char *text = malloc(cap);
+	int fd, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!text)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto done;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len == cap) {
+			char *t = cap < (1u << 24) ? realloc(text, cap * 2) : NULL;
+
+			if (!t) {
+				err = -ENOMEM;
+				goto done;
+			}
+			text = t;
+			cap *= 2;
+		}
+		r = read(fd, text + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			goto done;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	err = tm_argv_parse(text, len, out);
+done:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return err;
+}
+
+int tm_argv_command(const char *command, struct tm_argv *out)
+{
+	static const char prefix[] = "/bin/sh\n-c\n";
+	size_t len = strlen(command);
+	char *text = malloc(sizeof(prefix) + len);
+	int err;
+
+	if (!text)
+		return -ENOMEM;
+	memcpy(text, prefix, sizeof(prefix) - 1);
+	memcpy(text + sizeof(prefix) - 1, command, len);
+	/* The command may hold newlines; keep it one argument. */
+	err = tm_argv_parse(text, sizeof(prefix) - 1 + len, out);
+	free(text);
+	if (!err && out->argc > 3) {
+		for (size_t i = 3; i < out->argc; i++)
+			out->argv[i][-1] = '\n';
+		out->argv[3] = NULL;
+		out->argc = 3;
+	}
+	return err;
+}
+
+void tm_argv_free(struct tm_argv *a)
+{
+	free(a->argv);
+	free(a->buf);
+	memset(a, 0, sizeof(*a));
+}
