@@ -88,25 +88,24 @@ done:
 
 int tm_argv_command(const char *command, struct tm_argv *out)
 {
-	static const char prefix[] = "/bin/sh\n-c\n";
+	static const char sh[] = "/bin/sh\0-c";
 	size_t len = strlen(command);
-	char *text = malloc(sizeof(prefix) + len);
-	int err;
 
-	if (!text)
+	memset(out, 0, sizeof(*out));
+	out->buf = malloc(sizeof(sh) + len + 1);
+	out->argv = calloc(4, sizeof(char *));
+	if (!out->buf || !out->argv) {
+		tm_argv_free(out);
 		return -ENOMEM;
-	memcpy(text, prefix, sizeof(prefix) - 1);
-	memcpy(text + sizeof(prefix) - 1, command, len);
-	/* The command may hold newlines; keep it one argument. */
-	err = tm_argv_parse(text, sizeof(prefix) - 1 + len, out);
-	free(text);
-	if (!err && out->argc > 3) {
-		for (size_t i = 3; i < out->argc; i++)
-			out->argv[i][-1] = '\n';
-		out->argv[3] = NULL;
-		out->argc = 3;
 	}
-	return err;
+	/* One buffer: "/bin/sh\0-c\0COMMAND\0"; newlines stay in COMMAND. */
+	memcpy(out->buf, sh, sizeof(sh));
+	memcpy(out->buf + sizeof(sh), command, len + 1);
+	out->argv[0] = out->buf;
+	out->argv[1] = out->buf + strlen(out->buf) + 1;
+	out->argv[2] = out->buf + sizeof(sh);
+	out->argc = 3;
+	return 0;
 }
 
 void tm_argv_free(struct tm_argv *a)
