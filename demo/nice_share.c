@@ -6,7 +6,9 @@
  * measure their utime+stime from /proc over a few seconds and exit 0 when
  * the measured ratio is within 25% of that. Usage: nice_share [SECONDS]
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
