@@ -218,7 +218,9 @@ int kt_config_check_keys(const struct kt_config *c, const char *section,
  * name, so every INI key can be overridden. */
 static bool is_name_char(char ch)
 {
-	return isalnum((unsigned char)ch) || ch == '_' || ch == '-';
+	/* ASCII whatever the locale: isalnum() is locale-dependent. */
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
 }
 
 static size_t name_span(const char *s, size_t len)

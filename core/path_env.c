@@ -210,7 +210,8 @@ char *kt_path_build(const char *root_prefix, const char *include_dir,
 	err = walk(fd, guest, 0, &dirs);
 	if (err)
 		goto done;
-	qsort(dirs.v, dirs.n, sizeof(*dirs.v), cmp_str);
+	if (dirs.n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(dirs.v, dirs.n, sizeof(*dirs.v), cmp_str);
 done:
 	if (!err) {
 		path = path_join_all(&dirs, system);
