@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plugin_load.h"
+#include "spawn.h"
 
 static const char *const init_keys[] = { "mode", "plugin_dir", "log_level",
 					 "on_exit", "sentinel",
@@ -116,6 +117,10 @@ int kt_cli_main(int argc, char **argv)
 		return check_config(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "--list-modes") == 0)
 		return list_modes(argv[2]);
+	/* Internal: how PID 1 starts a child inside a cgroup (spawn.c). */
+	if (argc >= 5 && strcmp(argv[1], "--exec-in-cgroup") == 0 &&
+	    strcmp(argv[3], "--") == 0)
+		return kt_exec_in_cgroup(argv[2], argv + 4);
 	usage(stderr);
 	fprintf(stderr, "ktinit: not PID 1, so not booting; see above\n");
 	return 2;

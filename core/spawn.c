@@ -2,7 +2,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +14,12 @@
 extern char **environ;
 
 static sigset_t orig_mask;
+static const char *self_exe = "/proc/self/exe";
+
+void kt_spawn_set_self_exe(const char *path)
+{
+	self_exe = path;
+}
 
 void kt_spawn_set_orig_mask(const sigset_t *mask)
 {
@@ -68,16 +77,42 @@ static int set_fds(posix_spawn_file_actions_t *fa,
 	return err;
 }
 
+/* argv for "ktinit --exec-in-cgroup DIR -- ARGV...": the child joins the
+ * cgroup itself before exec, which posix_spawn cannot do. */
+static const char **cgroup_argv(const struct ktinit_spawn *req)
+{
+	size_t n = 0;
+	const char **v;
+
+	while (req->argv[n])
+		n++;
+	v = calloc(n + 5, sizeof(*v));
+	if (!v)
+		return NULL;
+	v[0] = self_exe;
+	v[1] = "--exec-in-cgroup";
+	v[2] = req->cgroup;
+	v[3] = "--";
+	memcpy(v + 4, req->argv, (n + 1) * sizeof(*v));
+	return v;
+}
+
 pid_t kt_spawn(const struct ktinit_spawn *req)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	char *const *envp = (char *const *)(req->envp ? req->envp : (const char *const *)environ);
+	const char **argv = NULL;
 	pid_t pid = -1;
 	int err;
 
 	if (!req->argv || !req->argv[0])
 		return -EINVAL;
+	if (req->cgroup) {
+		argv = cgroup_argv(req);
+		if (!argv)
+			return -ENOMEM;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	err = set_attr(&attr, req);
@@ -87,13 +122,40 @@ pid_t kt_spawn(const struct ktinit_spawn *req)
 		/* Lock across spawn and watch, so a concurrent reap cannot
 		 * collect the child before its status has a slot. */
 		kt_reaper_lock();
-		err = posix_spawnp(&pid, req->argv[0], &fa, &attr,
-				   (char *const *)req->argv, envp);
-		if (!err && kt_reaper_watch_locked(pid) < 0)
-			err = ENOSPC; /* still reaped, but unwaitable */
+		err = posix_spawnp(&pid, argv ? argv[0] : req->argv[0], &fa,
+				   &attr, (char *const *)(argv ? argv : req->argv),
+				   envp);
+		if (!err && kt_reaper_watch_locked(pid) < 0) {
+			kill(pid, SIGKILL); /* unwaitable: don't leave it running */
+			err = ENOSPC;
+		}
 		kt_reaper_unlock();
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
+	free(argv);
 	return err ? -err : pid;
+}
+
+int kt_exec_in_cgroup(const char *dir, char *const argv[])
+{
+	char path[PATH_MAX];
+	int fd, n = snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		dprintf(2, "ktinit: cgroup path too long: %s\n", dir);
+		return 125;
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* "0" moves the writer itself: no pid formatting, no race. */
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		dprintf(2, "ktinit: joining cgroup %s: %s\n", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 125;
+	}
+	close(fd);
+	execvp(argv[0], argv);
+	dprintf(2, "ktinit: exec %s: %s\n", argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
 }

@@ -76,6 +76,9 @@ struct ktinit_spawn {
 	/* Non-NULL: the child starts a new session and opens this terminal as
 	 * fds 0/1/2, which makes it the controlling terminal (job control). */
 	const char *ctty_path;
+	/* Non-NULL: a cgroup v2 directory (e.g. /sys/fs/cgroup/workload) the
+	 * child joins before it execs, so it never runs outside it. */
+	const char *cgroup;
 };
 
 /* Services the core offers a mode. Function pointers only; the table lives

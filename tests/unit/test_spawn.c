@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -123,6 +126,37 @@ static void test_fds_and_pgrp(void)
 	CU_ASSERT_EQUAL(ktinit_wstatus_code(status), 0);
 }
 
+static void test_cgroup(void)
+{
+	const char *argv[] = { "/bin/sh", "-c", "exit 4", NULL };
+	struct ktinit_spawn req = { .argv = argv };
+	char dir[] = "/tmp/kt-cg-XXXXXX", procs[64], buf[8] = "";
+	int status, fd;
+	pid_t pid;
+
+	/* A stand-in cgroup directory: joining writes "0" to cgroup.procs. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	fd = open(procs, O_CREAT | O_WRONLY, 0644);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	kt_spawn_set_self_exe(BUILDDIR "/core/ktinit");
+	req.cgroup = dir;
+	pid = kt_spawn(&req);
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL(kt_reaper_wait(pid, 10000, &status), 0);
+	CU_ASSERT_EQUAL(ktinit_wstatus_code(status), 4);
+	CU_ASSERT_EQUAL(kt_read_file(procs, buf, sizeof(buf)), 1);
+	CU_ASSERT_STRING_EQUAL(buf, "0");
+	unlink(procs);
+	rmdir(dir);
+	/* A cgroup that cannot be joined: 125, and the payload never runs. */
+	pid = kt_spawn(&req);
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL(kt_reaper_wait(pid, 10000, &status), 0);
+	CU_ASSERT_EQUAL(ktinit_wstatus_code(status), 125);
+}
+
 static void test_wait_unknown(void)
 {
 	int status;
@@ -141,6 +175,7 @@ int main(void)
 		{ "exec failures reported", test_exec_failure },
 		{ "fds and process group", test_fds_and_pgrp },
 		{ "wait for unknown pid", test_wait_unknown },
+		{ "child joins a cgroup before exec", test_cgroup },
 		{ NULL, NULL },
 	};
 	sigset_t empty;
