@@ -1,6 +1,5 @@
 /* Plugin loader: the good fixture loads; every kind of bad one is
  * refused with the documented code and a message naming the file. */
-#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>

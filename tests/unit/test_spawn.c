@@ -1,6 +1,5 @@
 /* Spawn and reaper: exact exit statuses (codes and signals), timeouts,
  * unwatched children reaped and forgotten, exec failures. */
-#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
