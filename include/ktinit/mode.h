@@ -46,6 +46,7 @@ extern "C" {
 /* Exit codes the core and the bundled modes report (EXIT frame payload). */
 enum ktinit_exit_code {
 	KTINIT_EXIT_SILENT_NOOP = 64,  /* disk_template: mkfs "succeeded" but wrote nothing */
+	KTINIT_EXIT_IO = 74,           /* disk_template: fsync or reading the magic back failed */
 	KTINIT_EXIT_SCHED_DIED = 118,  /* test: scheduler died during the payload */
 	KTINIT_EXIT_SCHED_NOT_ATTACHED = 119, /* test: scheduler never attached */
 	KTINIT_EXIT_FATAL = 120,       /* core: boot could not proceed (sentinel, mounts) */

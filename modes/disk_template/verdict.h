@@ -20,13 +20,15 @@
 
 #include <stddef.h>
 
+#include <ktinit/mode.h>
+
 #include "btrfs_magic.h"
 #include "device.h"
 #include "mkfs_run.h"
 
 /* sysexits' EX_IOERR: the data mkfs wrote could not be made durable or
  * read back. Not in mode.h's list: only this mode reports it. */
-#define DT_EXIT_IO 74
+#define DT_EXIT_IO KTINIT_EXIT_IO
 #define DT_EXIT_TIMEOUT KTINIT_EXIT_TIMEOUT
 /* What a shell reports for a command it cannot run. */
 #define DT_EXIT_NOT_EXEC 126
