@@ -108,6 +108,42 @@ int tm_argv_command(const char *command, struct tm_argv *out)
 	return 0;
 }
 
+static int is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+int tm_argv_words(const char *first, const char *words, struct tm_argv *out)
+{
+	size_t flen = strlen(first), wlen = words ? strlen(words) : 0;
+	size_t n = 0;
+	char *p;
+
+	memset(out, 0, sizeof(*out));
+	/* One buffer: "FIRST\0WORDS\0", WORDS split in place. */
+	out->buf = malloc(flen + 1 + wlen + 1);
+	out->argv = calloc(1 + wlen / 2 + 2, sizeof(char *));
+	if (!out->buf || !out->argv) {
+		tm_argv_free(out);
+		return -ENOMEM;
+	}
+	memcpy(out->buf, first, flen + 1);
+	out->argv[n++] = out->buf;
+	p = out->buf + flen + 1;
+	memcpy(p, words ? words : "", wlen + 1);
+	while (*p) {
+		while (is_blank(*p))
+			*p++ = '\0';
+		if (!*p)
+			break;
+		out->argv[n++] = p;
+		while (*p && !is_blank(*p))
+			p++;
+	}
+	out->argc = n;
+	return 0;
+}
+
 void tm_argv_free(struct tm_argv *a)
 {
 	free(a->argv);

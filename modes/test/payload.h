@@ -21,6 +21,10 @@ int tm_argv_read(const char *path, struct tm_argv *out);
 /* argv = { "/bin/sh", "-c", command }. Returns 0 or -ENOMEM. */
 int tm_argv_command(const char *command, struct tm_argv *out);
 
+/* argv = { first, the blank-separated words of words... } (no quoting;
+ * words may be NULL or empty). Returns 0 or -ENOMEM. */
+int tm_argv_words(const char *first, const char *words, struct tm_argv *out);
+
 void tm_argv_free(struct tm_argv *a);
 
 #endif
