@@ -6,13 +6,26 @@
  * SOUT to stdout, SERR to stderr, lifecycle frames as progress lines, and
  * the EXIT frame as this program's exit status.
  *
+ * Modes beyond the default test payload:
+ *   --exec CMD           shell mode, one command: hvc0 is copied to stdout
+ *   --shell              shell mode, interactive: the terminal is proxied
+ *                        to hvc0 in raw mode (run_term.c)
+ *   --disk-template IMG  disk_template mode on a staging file that is
+ *                        renamed to IMG once the host saw the btrfs magic
+ *                        (run_disk.c)
+ *   --scheduler PATH     test mode with a scheduler (/sched_args)
+ *
  * Exit status:
  *   0-255  the guest's EXIT (or EXCX) code, its low 8 bits
+ *   64     --disk-template: the guest said 0 but the host found no magic
+ *   74     --disk-template: the image could not be published (fsync, rename)
+ *   130    --shell: Ctrl-A x
  *   240    timeout: QEMU was killed after --timeout seconds
  *   241    QEMU ended without an EXIT frame (kernel panic, init crash)
  *   242    host-side error: usage, ktinit-pack failure, QEMU would not
  *          start or died on its own with an error
- *   128+N  interrupted by signal N (SIGINT, SIGTERM, SIGHUP); QEMU killed
+ *   128+N  interrupted by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT);
+ *          QEMU killed
  */
 /* Autoconf passes _GNU_SOURCE and PACKAGE_VERSION in DEFS. */
 #ifndef _GNU_SOURCE
@@ -41,6 +54,11 @@
 
 #include <ktinit/frame.h>
 
+#include "fdio.h"
+#include "run_disk.h"
+#include "run_term.h"
+#include "run_util.h"
+
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
@@ -48,12 +66,13 @@
 #define KTINIT_BINDIR "/usr/local/bin"
 #endif
 
-#define PROG "ktinit-run"
-
 enum {
+	RUN_EXIT_QUIT = 130,     /* --shell: Ctrl-A x */
 	RUN_EXIT_TIMEOUT = 240,
 	RUN_EXIT_NO_EXIT = 241,
 	RUN_EXIT_HOST = 242,
+	RUN_EXIT_NO_MAGIC = 64,  /* --disk-template: the host saw no magic */
+	RUN_EXIT_IO = 74,        /* --disk-template: publishing failed */
 };
 
 #define KILL_GRACE_MS 2000    /* SIGTERM, then SIGKILL after this */
@@ -61,137 +80,18 @@ enum {
 #define AFTER_EXIT_MS 15000   /* guest powers off this soon after EXIT */
 #define TAIL_LINES 20
 #define IO_CHUNK 65536
+#define KEYBUF 4096           /* --shell: keys on their way to hvc0 */
 
 extern char **environ;
 
-/* --- small utilities --------------------------------------------------------- */
-
-static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* malloc'd formatted string, or NULL. */
-static char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xfmt(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	s = malloc((size_t)n + 1);
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-/* A NULL-terminated, growable vector of malloc'd strings. */
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-
-static int strv_add_owned(struct strv *sv, char *s)
-{
-	if (!s)
-		return -ENOMEM;
-	if (sv->n + 2 > sv->cap) {
-		size_t cap = sv->cap ? sv->cap * 2 : 16;
-		char **nv = realloc(sv->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			free(s);
-			return -ENOMEM;
-		}
-		sv->v = nv;
-		sv->cap = cap;
-	}
-	sv->v[sv->n++] = s;
-	sv->v[sv->n] = NULL;
-	return 0;
-}
-
-static int strv_add(struct strv *sv, const char *s)
-{
-	return strv_add_owned(sv, strdup(s));
-}
-
-static void strv_free(struct strv *sv)
-{
-	size_t i;
-
-	for (i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
-	memset(sv, 0, sizeof(*sv));
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Write all of buf, waiting out EAGAIN on a non-blocking fd. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-				poll(&pfd, 1, 1000);
-				continue;
-			}
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Escape a value for a QEMU -chardev option list: ',' doubles. */
-static char *qemu_opt_escape(const char *s)
-{
-	size_t n = strlen(s), i, j = 0;
-	char *out = malloc(2 * n + 1);
-
-	if (!out)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		out[j++] = s[i];
-		if (s[i] == ',')
-			out[j++] = ',';
-	}
-	out[j] = '\0';
-	return out;
-}
-
 /* --- options --------------------------------------------------------------------- */
+
+/* What hvc0 (the guest's console, shell mode) is connected to. */
+enum hvc_use {
+	HVC_NULL,               /* test and disk_template modes: unused */
+	HVC_STDOUT,             /* --exec: copied to stdout */
+	HVC_TERMINAL,           /* --shell: proxied to and from the terminal */
+};
 
 struct opts {
 	const char *kernel;         /* NULL: ktinit-pack --print-default-kernel */
@@ -201,24 +101,67 @@ struct opts {
 	struct strv includes;
 	const char *mode;
 	struct strv appends;
-	unsigned long timeout_s, memory_mb, smp;
+	unsigned long timeout_s, memory_mb, smp; /* timeout 0: none */
+	int timeout_given;
 	int kvm, console, verbose, keep;
 	const char *log_dir;        /* NULL: the run dir */
 	char **cmd;                 /* payload argv (after --), may be empty */
 	int ncmd;
-	/* Room for --shell, --exec CMD and --disk-template IMAGE: each adds
-	 * to build_overlay_argv() and build_qemu_argv() and picks the exit
-	 * frame (EXCX for --exec) in handle_frame(). */
+	const char *exec_cmd;       /* --exec: shell mode, one command */
+	int shell;                  /* --shell: shell mode, interactive */
+	const char *disk_template;  /* --disk-template IMAGE */
+	uint64_t disk_size;         /* --size, for --disk-template */
+	int size_given;
+	const char *disk;           /* --disk PATH: attached as is */
+	const char *scheduler;      /* --scheduler PATH */
+	struct strv sched_args;     /* --scheduler-arg, in order */
+	/* Derived by check_opts(). */
+	const char *boot_mode;      /* ktinit.mode= on the cmdline, or NULL */
+	enum hvc_use hvc;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: " PROG " [options] [-- CMD [ARGS...]]\n"
+		"       " PROG " [options] --exec 'SHELL COMMAND'\n"
+		"       " PROG " [options] --shell\n"
+		"       " PROG " [options] --disk-template IMAGE [--size SIZE]\n"
 		"\n"
 		"Boot a kernel under QEMU with the ktinit init, run CMD in the guest\n"
 		"(test mode) and relay its stdout, stderr and exit code.\n"
 		"\n"
+		"Guest modes:\n"
+		"  --exec CMD           shell mode: run `sh -c CMD` in the guest, copy\n"
+		"                       its output (stdout and stderr together, no\n"
+		"                       \\r) to stdout and exit with its exit code\n"
+		"  --shell              shell mode: an interactive guest shell on this\n"
+		"                       terminal (raw mode; its size, $TERM and\n"
+		"                       $COLORTERM are passed on). `exit` ends the VM\n"
+		"                       with the shell's code. Ctrl-A x force-quits\n"
+		"                       (exit status 130), Ctrl-A a sends Ctrl-A,\n"
+		"                       Ctrl-A h lists these. No timeout unless\n"
+		"                       --timeout is given (or stdin is no terminal)\n"
+		"  --disk-template IMAGE\n"
+		"                       disk_template mode: format a new sparse image\n"
+		"                       with mkfs.btrfs inside the guest (a staging\n"
+		"                       file beside IMAGE, attached as /dev/vda),\n"
+		"                       check the btrfs magic on the host, then rename\n"
+		"                       it to IMAGE (replacing one that exists). On any\n"
+		"                       failure IMAGE is untouched, the staging file is\n"
+		"                       removed and the guest's diagnostic is printed\n"
+		"  --size SIZE          size of the --disk-template image: bytes, or\n"
+		"                       with K, M, G or T (binary) (default 256M)\n"
+		"  --disk PATH          attach an existing raw image as /dev/vda\n"
+		"                       (virtio-blk), written in place\n"
+		"  --scheduler PATH     test mode: start the scheduler PATH (copied to\n"
+		"                       /include-files) before the payload; its\n"
+		"                       lifecycle (not attached, died, exit status) is\n"
+		"                       reported on stderr and its log saved as\n"
+		"                       sched.log in the log dir\n"
+		"  --scheduler-arg ARG  an argument for the scheduler (repeatable)\n"
+		"\n"
+		"Guest and VM:\n"
 		"  --kernel PATH        kernel image (default: ktinit-pack\n"
 		"                       --print-default-kernel: $KTINIT_KERNEL,\n"
 		"                       /boot/vmlinuz-$(uname -r), else the newest\n"
@@ -231,7 +174,8 @@ static void usage(FILE *f)
 		"  --include PATH       copied to the guest's /include-files (repeatable)\n"
 		"  --mode NAME          adds ktinit.mode=NAME to the kernel cmdline\n"
 		"  --append STR         extra kernel command line (repeatable)\n"
-		"  --timeout SEC        kill QEMU after SEC seconds (default 120)\n"
+		"  --timeout SEC        kill QEMU after SEC seconds; 0: never (default\n"
+		"                       120; 0 with --shell on a terminal)\n"
 		"  --memory MB          guest memory (default 512)\n"
 		"  --smp N              guest CPUs (default 2)\n"
 		"  --kvm                use KVM instead of software emulation\n"
@@ -246,10 +190,22 @@ static void usage(FILE *f)
 		"  --version            print the version\n"
 		"\n"
 		"Environment: KTINIT_QEMU (QEMU binary, default qemu-system-x86_64),\n"
-		"KTINIT_PACK (ktinit-pack to use), KTINIT_BINDIR, TMPDIR.\n"
+		"KTINIT_PACK (ktinit-pack to use), KTINIT_BINDIR, TMPDIR; with --shell\n"
+		"TERM and COLORTERM (passed to the guest as KTSTR_TERM=, KTSTR_COLORTERM=).\n"
 		"\n"
 		"Exit status:\n"
-		"  0-255  the guest's EXIT code (low 8 bits)\n"
+		"  0-255  the guest's EXIT code (low 8 bits); with --exec the command's\n"
+		"         code (128+N when a signal N killed it), with --shell the\n"
+		"         shell's, with --disk-template 0 once IMAGE is published, else\n"
+		"         the guest's code: 64 mkfs wrote no btrfs superblock, 74 I/O\n"
+		"         error on the disk, 124 mkfs timed out, 125 no disk or bad\n"
+		"         config, 126/127 mkfs not executable/missing, others mkfs's own;\n"
+		"         with --scheduler 118 the scheduler died during the payload\n"
+		"         ([test] on_scheduler_death = fail), 119 it never attached\n"
+		"  64     --disk-template: the guest said 0 but the host found no magic\n"
+		"  74     --disk-template: the image could not be published (fsync,\n"
+		"         rename)\n"
+		"  130    --shell: force-quit with Ctrl-A x\n"
 		"  240    timeout: QEMU killed after --timeout seconds\n"
 		"  241    QEMU ended without an EXIT frame (kernel panic, init crash)\n"
 		"  242    host-side error (usage, ktinit-pack, QEMU would not start)\n"
@@ -259,7 +215,8 @@ static void usage(FILE *f)
 enum {
 	OPT_KERNEL = 256, OPT_KVER, OPT_INITRAMFS, OPT_CONFIG, OPT_INCLUDE,
 	OPT_MODE, OPT_APPEND, OPT_TIMEOUT, OPT_MEMORY, OPT_SMP, OPT_KVM,
-	OPT_CONSOLE, OPT_LOGDIR, OPT_KEEP, OPT_VERSION,
+	OPT_CONSOLE, OPT_LOGDIR, OPT_KEEP, OPT_VERSION, OPT_EXEC, OPT_SHELL,
+	OPT_DISK_TEMPLATE, OPT_SIZE, OPT_DISK, OPT_SCHED, OPT_SCHED_ARG,
 };
 
 static const struct option long_opts[] = {
@@ -280,6 +237,13 @@ static const struct option long_opts[] = {
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "shell", no_argument, NULL, OPT_SHELL },
+	{ "disk-template", required_argument, NULL, OPT_DISK_TEMPLATE },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "scheduler", required_argument, NULL, OPT_SCHED },
+	{ "scheduler-arg", required_argument, NULL, OPT_SCHED_ARG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -309,6 +273,109 @@ static int check_mode_name(const char *s)
 	return 0;
 }
 
+static int parse_disk_size(const char *s, struct opts *o)
+{
+	/* QEMU's raw block driver works in 512-byte sectors. */
+	if (parse_size(s, &o->disk_size) || o->disk_size % 512 ||
+	    o->disk_size > (1ULL << 50)) {
+		msg("--size: '%s' is not a size (like 256M, 1G, 16777216): a "
+		    "non-zero multiple of 512 bytes up to 1P", s);
+		return -EINVAL;
+	}
+	o->size_given = 1;
+	return 0;
+}
+
+/* The mode an option implies must agree with --mode. */
+static int imply_mode(struct opts *o, const char *opt, const char *mode)
+{
+	if (o->boot_mode && strcmp(o->boot_mode, mode)) {
+		msg("%s boots %s mode; it cannot be combined with %s mode",
+		    opt, mode, o->boot_mode);
+		return -EINVAL;
+	}
+	o->boot_mode = mode;
+	return 0;
+}
+
+static int count_set(int a, int b, int c)
+{
+	return !!a + !!b + !!c;
+}
+
+/* Checked before anything is packed: a typo costs no boot. */
+static int check_scheduler(const struct opts *o)
+{
+	struct stat st;
+
+	if (o->exec_cmd || o->shell || o->disk_template) {
+		msg("--scheduler runs in test mode, with a payload after --");
+		return -EINVAL;
+	}
+	if (stat(o->scheduler, &st) < 0) {
+		msg("--scheduler %s: %s", o->scheduler, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISREG(st.st_mode) || access(o->scheduler, X_OK) < 0) {
+		msg("--scheduler %s: not an executable file", o->scheduler);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Combinations that make no sense are usage errors, said plainly. */
+static int check_opts(struct opts *o)
+{
+	o->boot_mode = o->mode;
+	if (count_set(o->exec_cmd != NULL, o->shell, o->disk_template != NULL) > 1) {
+		msg("--exec, --shell and --disk-template exclude each other");
+		return -EINVAL;
+	}
+	if (o->exec_cmd) {
+		if (!o->exec_cmd[strspn(o->exec_cmd, " \t\n")]) {
+			msg("--exec: the command is empty");
+			return -EINVAL;
+		}
+		o->hvc = HVC_STDOUT;
+		if (imply_mode(o, "--exec", "shell"))
+			return -EINVAL;
+	}
+	if (o->shell) {
+		o->hvc = HVC_TERMINAL;
+		if (imply_mode(o, "--shell", "shell"))
+			return -EINVAL;
+		/* A person at a terminal takes the time they need; a script
+		 * feeding stdin keeps the default bound. */
+		if (!o->timeout_given && isatty(STDIN_FILENO))
+			o->timeout_s = 0;
+	}
+	if ((o->exec_cmd || o->shell) && o->ncmd) {
+		msg("%s runs no payload: drop the arguments after --",
+		    o->shell ? "--shell" : "--exec");
+		return -EINVAL;
+	}
+	if (o->disk_template) {
+		if (o->disk) {
+			msg("--disk-template creates the disk; --disk cannot be added");
+			return -EINVAL;
+		}
+		if (imply_mode(o, "--disk-template", "disk_template"))
+			return -EINVAL;
+		if (!o->size_given)
+			o->disk_size = DISK_DEFAULT_SIZE;
+	} else if (o->size_given) {
+		msg("--size needs --disk-template");
+		return -EINVAL;
+	}
+	if (o->sched_args.n && !o->scheduler) {
+		msg("--scheduler-arg needs --scheduler");
+		return -EINVAL;
+	}
+	if (o->scheduler)
+		return check_scheduler(o);
+	return 0;
+}
+
 /* Returns 0 to run, 1 for a handled --help/--version, -1 on a usage error. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -327,7 +394,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_MODE: o->mode = optarg; err = check_mode_name(optarg); break;
 		case OPT_APPEND: err = strv_add(&o->appends, optarg); break;
 		case OPT_TIMEOUT:
-			err = parse_ulong("--timeout", optarg, 1, 86400, &o->timeout_s);
+			err = parse_ulong("--timeout", optarg, 0, 86400, &o->timeout_s);
+			o->timeout_given = 1;
 			break;
 		case OPT_MEMORY:
 			err = parse_ulong("--memory", optarg, 64, 1 << 20, &o->memory_mb);
@@ -338,6 +406,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_LOGDIR: o->log_dir = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case OPT_KEEP: o->keep = 1; break;
+		case OPT_EXEC: o->exec_cmd = optarg; break;
+		case OPT_SHELL: o->shell = 1; break;
+		case OPT_DISK_TEMPLATE: o->disk_template = optarg; break;
+		case OPT_SIZE: err = parse_disk_size(optarg, o); break;
+		case OPT_DISK: o->disk = optarg; break;
+		case OPT_SCHED: o->scheduler = optarg; break;
+		case OPT_SCHED_ARG: err = strv_add(&o->sched_args, optarg); break;
 		case 'h': usage(stdout); return 1;
 		case OPT_VERSION: printf(PROG " %s\n", PACKAGE_VERSION); return 1;
 		default:
@@ -349,6 +424,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	o->cmd = argv + optind;
 	o->ncmd = argc - optind;
+	if (check_opts(o)) {
+		fprintf(stderr, "Try '" PROG " --help'.\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -378,14 +457,38 @@ struct run {
 	struct ktinit_decoder dec;
 	int srdy;
 	int last_life;       /* 0: none yet */
-	char last_life_reason[160];
+	char last_life_reason[256];
 	int have_exit;
 	uint32_t exit_type;
 	int32_t exit_code;
 	int64_t exit_at;
 	int stdout_broken, stderr_broken;
 	uint64_t bad_frames;
+	int sched_event;     /* a scheduler LIFE or SCDX frame came */
+
+	/* hvc0, the guest's console in shell mode (--exec, --shell). */
+	int hvc_fd;          /* hvc.out: what the guest writes */
+	int hvc_in_fd;       /* hvc.in: the user's keys (--shell) */
+	struct run_term term;
+	struct run_esc esc;
+	char keys[KEYBUF];   /* filtered keys not yet taken by hvc.in */
+	size_t nkeys;
+	int stdin_done;      /* EOF or error on stdin: stop reading it */
+	int quit;            /* Ctrl-A x */
+
+	/* --disk-template */
+	char *staging;       /* the image being built, beside the target */
+	int staging_fd;
+	int base_has_mkfs;   /* the base archive holds bin/mkfs.btrfs */
 };
+
+static void vline(const struct run *r, const char *fmt, va_list ap)
+{
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " [+%.2fs]%s", (double)(now_ms() - r->t0) / 1000.0,
+		run_eol());
+}
 
 /* A line for -v: "ktinit-run: TEXT [+SECONDS since start]". */
 static void progress(const struct run *r, const char *fmt, ...)
@@ -396,11 +499,21 @@ static void progress(const struct run *r, const char *fmt, ...)
 
 	if (!r->o->verbose)
 		return;
-	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline(r, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " [+%.2fs]\n", (double)(now_ms() - r->t0) / 1000.0);
+}
+
+/* A progress line that matters without -v too (scheduler lifecycle). */
+static void notice(const struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void notice(const struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(r, fmt, ap);
+	va_end(ap);
 }
 
 static char *run_path(const struct run *r, const char *name)
@@ -413,6 +526,13 @@ static char *log_path(const struct run *r, const char *name)
 	return xfmt("%s/%s", r->logdir, name);
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 /* --- signals and children ------------------------------------------------------ */
 
 static void stop_signals(sigset_t *set)
@@ -421,6 +541,8 @@ static void stop_signals(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
+	/* Its default action would leave a --shell terminal raw. */
+	sigaddset(set, SIGQUIT);
 	sigaddset(set, SIGCHLD);
 }
 
@@ -708,6 +830,11 @@ static int pack_base(struct run *r, char *out)
 	    strv_add(&av, "--kernel-version") || strv_add(&av, r->kver) ||
 	    strv_add(&av, "-o") || strv_add(&av, out))
 		goto done;
+	if (r->o->disk_template) {
+		if (strv_add(&av, "--mkfs-btrfs"))
+			goto done;
+		r->base_has_mkfs = 1;
+	}
 	progress(r, "packing the base initramfs for kernel %s", r->kver);
 	rc = run_helper(r, av.v, -1);
 done:
@@ -715,8 +842,26 @@ done:
 	return rc;
 }
 
-/* The per-run overlay: payload argv, config, includes, sentinel. Later
- * options (--exec, --disk-template) add their files here. */
+/* --scheduler: the binary goes to /include-files like any --include, and
+ * /sched_args names it there, then its arguments. */
+static int add_scheduler(const struct opts *o, struct strv *av)
+{
+	const char *base = strrchr(o->scheduler, '/');
+	size_t i;
+
+	base = base ? base + 1 : o->scheduler;
+	if (strv_add(av, "--include") || strv_add(av, o->scheduler) ||
+	    strv_add(av, "--sched-arg") ||
+	    strv_add_owned(av, xfmt("/include-files/%s", base)))
+		return -ENOMEM;
+	for (i = 0; i < o->sched_args.n; i++)
+		if (strv_add(av, "--sched-arg") || strv_add(av, o->sched_args.v[i]))
+			return -ENOMEM;
+	return 0;
+}
+
+/* The per-run overlay: payload argv or exec command, config, includes,
+ * the scheduler, mkfs.btrfs when the base lacks it; the sentinel last. */
 static int build_overlay_argv(struct run *r, const char *out, struct strv *av)
 {
 	const struct opts *o = r->o;
@@ -734,6 +879,19 @@ static int build_overlay_argv(struct run *r, const char *out, struct strv *av)
 	for (k = 0; k < o->ncmd; k++)
 		if (strv_add(av, "--arg") || strv_add(av, o->cmd[k]))
 			return -ENOMEM;
+	if (o->exec_cmd &&
+	    (strv_add(av, "--exec-cmd") || strv_add(av, o->exec_cmd)))
+		return -ENOMEM;
+	if (o->scheduler) {
+		k = add_scheduler(o, av);
+		if (k)
+			return k;
+	}
+	if (o->disk_template && !r->base_has_mkfs) {
+		progress(r, "the base has no bin/mkfs.btrfs: adding it to the overlay");
+		if (strv_add(av, "--mkfs-btrfs"))
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -754,6 +912,7 @@ static int copy_fd(int in, int out, off_t *total)
 {
 	static char buf[1 << 20];
 	ssize_t n;
+	int rc;
 
 	while ((n = read(in, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
@@ -761,8 +920,9 @@ static int copy_fd(int in, int out, off_t *total)
 				continue;
 			return -errno;
 		}
-		if (write_all(out, buf, (size_t)n))
-			return -errno;
+		rc = kt_write_all(out, buf, (size_t)n);
+		if (rc)
+			return rc;
 		*total += n;
 	}
 	return 0;
@@ -795,7 +955,7 @@ static int concat_initrd(const char *out, const char *const parts[], size_t n)
 		rc = copy_fd(in, fd, &total);
 		close(in);
 		if (rc == 0 && (total & 3))
-			rc = write_all(fd, zeros, (size_t)(4 - (total & 3)));
+			rc = kt_write_all(fd, zeros, (size_t)(4 - (total & 3)));
 		total = (total + 3) & ~(off_t)3;
 		if (rc) {
 			msg("%s: copying %s: %s", out, parts[i], strerror(-rc));
@@ -820,6 +980,10 @@ static int prepare_initrd(struct run *r)
 		goto done;
 	if (r->o->initramfs) {
 		base = strdup(r->o->initramfs);
+		/* A compressed base cannot be looked into: mkfs goes in the
+		 * overlay then, a duplicate at worst. */
+		if (base && r->o->disk_template)
+			r->base_has_mkfs = cpio_has_entry(base, "bin/mkfs.btrfs") == 1;
 	} else {
 		base = run_path(r, "base.cpio");
 		if (!base || pack_base(r, base))
@@ -840,24 +1004,105 @@ done:
 
 /* --- QEMU ------------------------------------------------------------------------ */
 
+/* Append " WORD" to *s (malloc'd, replaced). Returns 0 or -ENOMEM. */
+static int cmdline_add(char **s, const char *word)
+{
+	char *t = *s ? xfmt("%s %s", *s, word) : NULL;
+
+	free(*s);
+	*s = t;
+	return t ? 0 : -ENOMEM;
+}
+
+/* --shell: the terminal's size, TERM and COLORTERM, as ktstr passes them.
+ * A value the guest could not take (odd characters) is left out and the
+ * guest's default applies. */
+static int cmdline_add_terminal(const struct run *r, char **s)
+{
+	static const int fds[] = { 0, 1, 2 };
+	const char *names[] = { "TERM", "COLORTERM" };
+	unsigned rows, cols;
+	char word[96];
+	size_t i;
+
+	if (run_term_size(fds, 3, &rows, &cols) == 0) {
+		snprintf(word, sizeof(word), "KTSTR_ROWS=%u KTSTR_COLS=%u", rows, cols);
+		if (cmdline_add(s, word))
+			return -ENOMEM;
+	}
+	for (i = 0; i < 2; i++) {
+		const char *v = getenv(names[i]);
+
+		if (!v || !*v)
+			continue;
+		if (!run_term_name_ok(v)) {
+			progress(r, "%s='%s' cannot go on the kernel command line; not passed",
+				 names[i], v);
+			continue;
+		}
+		snprintf(word, sizeof(word), "KTSTR_%s=%s", names[i], v);
+		if (cmdline_add(s, word))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static char *kernel_cmdline(const struct run *r)
 {
 	const struct opts *o = r->o;
-	char *s = xfmt("console=ttyS0 quiet panic=-1%s%s", o->mode ? " ktinit.mode=" : "",
-		       o->mode ? o->mode : "");
+	char *s = xfmt("console=ttyS0 quiet panic=-1%s%s",
+		       o->boot_mode ? " ktinit.mode=" : "",
+		       o->boot_mode ? o->boot_mode : "");
 	size_t i;
 
-	for (i = 0; s && i < o->appends.n; i++) {
-		char *t = xfmt("%s %s", s, o->appends.v[i]);
-
-		free(s);
-		s = t;
-	}
+	if (s && o->hvc == HVC_TERMINAL && cmdline_add_terminal(r, &s))
+		return NULL;
+	/* Last: the user's words override ours. */
+	for (i = 0; s && i < o->appends.n; i++)
+		cmdline_add(&s, o->appends.v[i]);
 	return s;
 }
 
-/* Devices as QEMU.md verified them. --disk-template adds its -drive and
- * virtio-blk-pci here; --shell attaches hvc0 to the terminal. */
+/* hvc0 (virtconsole, port 0): a pipe chardev that we read (--exec) or
+ * proxy both ways (--shell), else null. The disk: the first virtio-blk
+ * device, /dev/vda in the guest. */
+static int add_hvc_and_disk(const struct run *r, struct strv *av)
+{
+	const char *disk = r->staging ? r->staging : r->o->disk;
+	char *hvc = NULL, *e = NULL;
+	int rc = -ENOMEM;
+
+	if (r->o->hvc != HVC_NULL) {
+		hvc = run_path(r, "hvc");
+		e = hvc ? qemu_opt_escape(hvc) : NULL;
+		if (!e || strv_add(av, "-chardev") ||
+		    strv_add_owned(av, xfmt("pipe,id=hvc,path=%s", e)))
+			goto done;
+	} else if (strv_add(av, "-chardev") || strv_add(av, "null,id=hvc")) {
+		goto done;
+	}
+	if (strv_add(av, "-device") ||
+	    strv_add(av, "virtconsole,chardev=hvc,bus=vs.0,nr=0"))
+		goto done;
+	if (disk) {
+		free(e);
+		e = qemu_opt_escape(disk);
+		/* file.filename: a name with a colon is a file, not a
+		 * protocol ("nbd:...") as plain file= would take it. */
+		if (!e || strv_add(av, "-drive") ||
+		    strv_add_owned(av, xfmt("if=none,id=d0,format=raw,"
+					    "file.driver=file,file.filename=%s", e)) ||
+		    strv_add(av, "-device") || strv_add(av, "virtio-blk-pci,drive=d0"))
+			goto done;
+	}
+	rc = 0;
+done:
+	free(hvc);
+	free(e);
+	return rc;
+}
+
+/* Devices as QEMU.md verified them. */
 static int build_qemu_argv(const struct run *r, struct strv *av)
 {
 	const struct opts *o = r->o;
@@ -894,9 +1139,7 @@ static int build_qemu_argv(const struct run *r, struct strv *av)
 	if (strv_add(av, "-serial") ||
 	    strv_add_owned(av, xfmt("file:%s/com2.log", r->logdir)) ||
 	    strv_add(av, "-device") || strv_add(av, "virtio-serial-pci,id=vs") ||
-	    strv_add(av, "-chardev") || strv_add(av, "null,id=hvc") ||
-	    strv_add(av, "-device") ||
-	    strv_add(av, "virtconsole,chardev=hvc,bus=vs.0,nr=0") ||
+	    add_hvc_and_disk(r, av) ||
 	    strv_add(av, "-chardev") ||
 	    strv_add_owned(av, xfmt("pipe,id=bulk,path=%s", ebulk)) ||
 	    strv_add(av, "-device") ||
@@ -912,8 +1155,11 @@ done:
 }
 
 /* QEMU's pipe chardev opens PATH.in and PATH.out O_RDWR; we hold PATH.out
- * O_RDWR too, so it never reports EOF: QEMU's exit is seen via SIGCHLD. */
-static int open_fifo_pair(const struct run *r, const char *name, int *out_fd)
+ * O_RDWR too, so it never reports EOF: QEMU's exit is seen via SIGCHLD.
+ * in_fd (may be NULL): PATH.in opened for our writes, also O_RDWR so the
+ * open never blocks and a QEMU that is gone is no EPIPE. */
+static int open_fifo_pair(const struct run *r, const char *name, int *out_fd,
+			  int *in_fd)
 {
 	char *in = xfmt("%s/%s.in", r->rundir, name);
 	char *out = xfmt("%s/%s.out", r->rundir, name);
@@ -932,6 +1178,13 @@ static int open_fifo_pair(const struct run *r, const char *name, int *out_fd)
 	}
 	/* A bigger pipe lets a fast guest run ahead of us; best effort. */
 	fcntl(*out_fd, F_SETPIPE_SZ, 1 << 20);
+	if (in_fd) {
+		*in_fd = open(in, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (*in_fd < 0) {
+			msg("%s: %s", in, strerror(errno));
+			goto done;
+		}
+	}
 	rc = 0;
 done:
 	free(in);
@@ -975,13 +1228,17 @@ static int start_qemu(struct run *r)
 	r->bulkbin_fd = open_log(r, "bulk.bin");
 	if (r->bulkbin_fd < 0 || !qlog)
 		goto done;
-	if (open_fifo_pair(r, "bulk", &r->bulk_fd))
+	if (open_fifo_pair(r, "bulk", &r->bulk_fd, NULL))
 		goto done;
 	if (r->o->console) {
 		r->console_fd = open_log(r, "console.log");
-		if (r->console_fd < 0 || open_fifo_pair(r, "com1", &r->com1_fd))
+		if (r->console_fd < 0 || open_fifo_pair(r, "com1", &r->com1_fd, NULL))
 			goto done;
 	}
+	if (r->o->hvc != HVC_NULL &&
+	    open_fifo_pair(r, "hvc", &r->hvc_fd,
+			   r->o->hvc == HVC_TERMINAL ? &r->hvc_in_fd : NULL))
+		goto done;
 	if (build_qemu_argv(r, &av)) {
 		msg("out of memory");
 		goto done;
@@ -995,7 +1252,11 @@ static int start_qemu(struct run *r)
 		goto done;
 	}
 	r->boot_t0 = now_ms();
-	progress(r, "QEMU started (pid %d), timeout %lus", (int)r->qemu, r->o->timeout_s);
+	if (r->o->timeout_s)
+		progress(r, "QEMU started (pid %d), timeout %lus", (int)r->qemu,
+			 r->o->timeout_s);
+	else
+		progress(r, "QEMU started (pid %d), no timeout", (int)r->qemu);
 done:
 	strv_free(&av);
 	free(qlog);
@@ -1013,14 +1274,14 @@ static void append_log(struct run *r, int *fd, const char *name,
 			*fd = -2; /* said once; drop the rest */
 	}
 	if (*fd >= 0)
-		write_all(*fd, buf, len);
+		kt_write_all(*fd, buf, len);
 }
 
 static void relay(int fd, int *broken, const void *buf, size_t len)
 {
 	if (*broken)
 		return;
-	if (write_all(fd, buf, len) == -EPIPE) {
+	if (write_out(fd, buf, len) == -EPIPE) {
 		*broken = 1;
 		msg("%s is closed; dropping the rest of the guest's %s",
 		    fd == 1 ? "stdout" : "stderr", fd == 1 ? "stdout" : "stderr");
@@ -1039,10 +1300,16 @@ static void bad_frame(struct run *r, const struct ktinit_frame *f, const char *w
 	    ktinit_frame_type_name(f->type), f->offset, why);
 }
 
+static int is_sched_phase(uint8_t phase)
+{
+	return phase == KTINIT_LIFE_SCHEDULER_DIED ||
+	       phase == KTINIT_LIFE_SCHEDULER_NOT_ATTACHED;
+}
+
 static void handle_life(struct run *r, const struct ktinit_frame *f)
 {
 	const char *name;
-	size_t rlen;
+	size_t rlen, i;
 
 	if (f->length < 1) {
 		bad_frame(r, f, "empty payload");
@@ -1052,14 +1319,24 @@ static void handle_life(struct run *r, const struct ktinit_frame *f)
 	rlen = f->length - 1;
 	if (rlen >= sizeof(r->last_life_reason))
 		rlen = sizeof(r->last_life_reason) - 1;
-	memcpy(r->last_life_reason, f->payload + 1, rlen);
+	/* The reason goes to a terminal: no control bytes. */
+	for (i = 0; i < rlen; i++) {
+		unsigned char c = f->payload[1 + i];
+
+		r->last_life_reason[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
 	r->last_life_reason[rlen] = '\0';
 	name = ktinit_life_phase_name(f->payload[0]);
-	if (name)
+	/* A scheduler that never attached or died is news without -v. */
+	if (is_sched_phase(f->payload[0])) {
+		r->sched_event = 1;
+		notice(r, "LIFE %s%s%s", name, rlen ? ": " : "", r->last_life_reason);
+	} else if (name) {
 		progress(r, "LIFE %s%s%s", name, rlen ? ": " : "", r->last_life_reason);
-	else
+	} else {
 		progress(r, "LIFE phase %u (unknown)%s%s", f->payload[0],
 			 rlen ? ": " : "", r->last_life_reason);
+	}
 }
 
 static void handle_exit(struct run *r, const struct ktinit_frame *f)
@@ -1098,10 +1375,12 @@ static void handle_frame(void *arg, const struct ktinit_frame *f)
 		handle_life(r, f);
 		break;
 	case KTINIT_FRAME_SCDX:
-		if (f->length != 4)
+		if (f->length != 4) {
 			bad_frame(r, f, "payload is not 4 bytes");
-		else
-			progress(r, "SCDX scheduler exit status %" PRId32, get_i32(f));
+			break;
+		}
+		r->sched_event = 1;
+		notice(r, "SCDX: the scheduler exited with code %" PRId32, get_i32(f));
 		break;
 	case KTINIT_FRAME_SCLG:
 		append_log(r, &r->sched_fd, "sched.log", f->payload, f->length);
@@ -1153,7 +1432,7 @@ static void pump_bulk(struct run *r)
 	ssize_t n;
 
 	while ((n = read_some(r->bulk_fd, buf, sizeof(buf))) > 0) {
-		write_all(r->bulkbin_fd, buf, (size_t)n);
+		kt_write_all(r->bulkbin_fd, buf, (size_t)n);
 		r->bulk_bytes += (uint64_t)n;
 		if (ktinit_decoder_feed(&r->dec, buf, (size_t)n)) {
 			msg("bulk stream: out of memory in the decoder");
@@ -1168,8 +1447,8 @@ static void pump_com1(struct run *r)
 	ssize_t n;
 
 	while ((n = read_some(r->com1_fd, buf, sizeof(buf))) > 0) {
-		write_all(r->console_fd, buf, (size_t)n);
-		write_all(2, buf, (size_t)n);
+		kt_write_all(r->console_fd, buf, (size_t)n);
+		write_out(2, buf, (size_t)n);
 	}
 }
 
@@ -1189,19 +1468,99 @@ static void stop_qemu(struct run *r)
 	r->qemu_reaped = 1;
 }
 
-/* Poll the bulk port, COM1 and the signals until QEMU ends, the timeout
- * passes or a stop signal comes. Returns 1 on timeout, 0 when QEMU ended
- * or a signal came, -1 when poll() itself fails. */
+/* hvc0's output: to stdout as it comes (--exec, --shell). */
+static void pump_hvc(struct run *r)
+{
+	static char buf[IO_CHUNK];
+	ssize_t n;
+
+	while ((n = read_some(r->hvc_fd, buf, sizeof(buf))) > 0)
+		relay(1, &r->stdout_broken, buf, (size_t)n);
+}
+
+/* Keys from the user's terminal into r->keys, through the Ctrl-A filter
+ * when stdin is that terminal. Never reads more than the buffer can take
+ * (one byte may become two), so a guest that stops reading stalls the
+ * keyboard, not this loop. */
+static void pump_stdin(struct run *r)
+{
+	char in[KEYBUF / 2];
+	size_t room = (KEYBUF - r->nkeys) / 2, done = 0, used, outlen;
+	ssize_t n;
+
+	if (room == 0)
+		return;
+	n = read(0, in, room < sizeof(in) ? room : sizeof(in));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* EOF of a pipe, or a terminal that went away (EIO). No
+		 * Ctrl-D goes on: input that arrives before the guest's console
+		 * is raw meets its line discipline, where Ctrl-D is consumed
+		 * as the console's own EOF. A script ends with "exit". */
+		r->stdin_done = 1;
+		return;
+	}
+	if (r->term.fd < 0) {
+		memcpy(r->keys + r->nkeys, in, (size_t)n);
+		r->nkeys += (size_t)n;
+		return;
+	}
+	while (done < (size_t)n && !r->quit) {
+		enum run_esc_action act = run_esc_filter(&r->esc, in + done,
+							 (size_t)n - done,
+							 r->keys + r->nkeys,
+							 &outlen, &used);
+
+		r->nkeys += outlen;
+		done += used;
+		if (act == RUN_ESC_QUIT)
+			r->quit = 1;
+		else if (act == RUN_ESC_HELP)
+			write_out(2, run_esc_help, strlen(run_esc_help));
+	}
+}
+
+/* As much of r->keys as hvc.in takes now. */
+static void flush_keys(struct run *r)
+{
+	ssize_t n = write(r->hvc_in_fd, r->keys, r->nkeys);
+
+	if (n <= 0)
+		return; /* EAGAIN: POLLOUT brings us back */
+	memmove(r->keys, r->keys + n, r->nkeys - (size_t)n);
+	r->nkeys -= (size_t)n;
+}
+
+enum { PFD_SIG, PFD_BULK, PFD_COM1, PFD_HVC, PFD_STDIN, PFD_KEYS, PFD_N };
+
+static void setup_poll(const struct run *r, struct pollfd *pfd)
+{
+	int keys = r->hvc_in_fd >= 0;
+
+	memset(pfd, 0, PFD_N * sizeof(*pfd));
+	pfd[PFD_SIG] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
+	pfd[PFD_BULK] = (struct pollfd){ .fd = r->bulk_fd, .events = POLLIN };
+	pfd[PFD_COM1] = (struct pollfd){ .fd = r->com1_fd, .events = POLLIN };
+	pfd[PFD_HVC] = (struct pollfd){ .fd = r->hvc_fd, .events = POLLIN };
+	/* poll() skips negative fds: the unused slots cost nothing. */
+	pfd[PFD_STDIN].fd = keys && !r->stdin_done && r->nkeys + 2 <= KEYBUF ? 0 : -1;
+	pfd[PFD_STDIN].events = POLLIN;
+	pfd[PFD_KEYS].fd = keys && r->nkeys ? r->hvc_in_fd : -1;
+	pfd[PFD_KEYS].events = POLLOUT;
+}
+
+/* Poll the bulk port, COM1, hvc0, the terminal and the signals until QEMU
+ * ends, the timeout passes, a stop signal comes or the user quits. Returns
+ * 1 on timeout, 0 when QEMU ended or a signal or Ctrl-A x came, -1 when
+ * poll() itself fails. */
 static int event_loop(struct run *r)
 {
-	int64_t deadline = r->boot_t0 + (int64_t)r->o->timeout_s * 1000;
+	int64_t deadline = r->o->timeout_s ?
+		r->boot_t0 + (int64_t)r->o->timeout_s * 1000 : INT64_MAX;
 
 	for (;;) {
-		struct pollfd pfd[3] = {
-			{ .fd = r->sigfd, .events = POLLIN },
-			{ .fd = r->bulk_fd, .events = POLLIN },
-			{ .fd = r->com1_fd, .events = POLLIN },
-		};
+		struct pollfd pfd[PFD_N];
 		int64_t limit = deadline, left;
 
 		if (r->have_exit && r->exit_at + AFTER_EXIT_MS < limit)
@@ -1209,18 +1568,25 @@ static int event_loop(struct run *r)
 		left = limit - now_ms();
 		if (left <= 0)
 			return 1;
-		if (poll(pfd, r->com1_fd >= 0 ? 3 : 2, left > 1000 ? 1000 : (int)left) < 0 &&
+		setup_poll(r, pfd);
+		if (poll(pfd, PFD_N, left > 1000 ? 1000 : (int)left) < 0 &&
 		    errno != EINTR) {
 			msg("poll: %s", strerror(errno));
 			return -1;
 		}
-		if (pfd[1].revents)
+		if (pfd[PFD_BULK].revents)
 			pump_bulk(r);
-		if (r->com1_fd >= 0 && pfd[2].revents)
+		if (pfd[PFD_COM1].revents)
 			pump_com1(r);
+		if (pfd[PFD_HVC].revents)
+			pump_hvc(r);
+		if (pfd[PFD_STDIN].revents)
+			pump_stdin(r);
+		if (r->nkeys && r->hvc_in_fd >= 0)
+			flush_keys(r);
 		drain_signals(r);
 		check_qemu(r);
-		if (r->qemu_reaped || r->interrupted)
+		if (r->qemu_reaped || r->interrupted || r->quit)
 			return 0;
 	}
 }
@@ -1358,6 +1724,10 @@ static int finish(struct run *r, int timed_out)
 {
 	if (ktinit_decoder_finish(&r->dec) > 0)
 		msg("bulk stream: it ended inside a frame");
+	if (r->quit) {
+		msg("Ctrl-A x: QEMU stopped");
+		return RUN_EXIT_QUIT;
+	}
 	if (r->interrupted) {
 		msg("interrupted by signal %d; QEMU stopped", r->interrupted);
 		return 128 + r->interrupted;
@@ -1374,26 +1744,100 @@ static int finish(struct run *r, int timed_out)
 	return report_no_exit(r);
 }
 
+static int is_disk_mode(const struct run *r)
+{
+	return r->o->boot_mode && strcmp(r->o->boot_mode, "disk_template") == 0;
+}
+
+/* The guest's disk_template diagnostic block from COM2, or the tail of
+ * COM2 when it wrote none. */
+static void print_disk_diag(const struct run *r)
+{
+	char *p = log_path(r, "com2.log");
+
+	if (p && disk_print_diag(p) == 0) {
+		msg("no disk_template diagnostic in %s", p);
+		print_tail(r, "com2.log", TAIL_LINES);
+	}
+	free(p);
+}
+
+/* --disk-template: the staging file becomes the image only when the guest
+ * said 0 and the host reads the magic back itself; otherwise it goes and
+ * the guest's diagnostic says why. */
+static int finish_disk(struct run *r, int status)
+{
+	const char *image = r->o->disk_template;
+	int m;
+
+	if (status == 0) {
+		m = disk_check_magic(r->staging_fd, r->staging);
+		if (m == 0 && disk_publish(r->staging_fd, r->staging, image) == 0) {
+			progress(r, "btrfs magic checked on the host; %s published", image);
+			close_fd(&r->staging_fd);
+			free(r->staging);
+			r->staging = NULL;
+			return 0;
+		}
+		status = m == 1 ? RUN_EXIT_NO_MAGIC : RUN_EXIT_IO;
+	}
+	if (r->have_exit)
+		print_disk_diag(r);
+	disk_staging_discard(&r->staging, &r->staging_fd);
+	msg("%s: not written (exit status %d); the staging file is removed",
+	    image, status);
+	return status;
+}
+
+/* --shell: raw mode for the whole boot, so early keys reach the guest
+ * instead of being echoed and line-buffered here. */
+static void start_terminal(struct run *r)
+{
+	int err = run_term_raw(&r->term, 0);
+
+	if (err)
+		msg("cannot put the terminal in raw mode: %s; keys stay line-buffered",
+		    strerror(-err));
+	else if (r->term.fd >= 0)
+		msg("booting; Ctrl-A x quits, Ctrl-A h lists the escapes");
+}
+
 /* Boot, relay, and return the exit status of this program. */
 static int boot_and_relay(struct run *r)
 {
-	int timed_out;
+	int timed_out, status;
 
 	if (start_qemu(r))
 		return RUN_EXIT_HOST;
 	ktinit_decoder_init(&r->dec, handle_frame, handle_decode_error, r);
+	if (r->o->hvc == HVC_TERMINAL)
+		start_terminal(r);
 	timed_out = event_loop(r);
-	if (timed_out || r->interrupted)
+	if (timed_out || r->interrupted || r->quit)
 		stop_qemu(r);
 	/* QEMU is gone: the pipes hold everything it wrote. */
 	pump_bulk(r);
 	if (r->com1_fd >= 0)
 		pump_com1(r);
+	if (r->hvc_fd >= 0)
+		pump_hvc(r);
+	/* Before any report: the terminal is the user's again, and a report
+	 * starts on a line of its own, not after the guest's prompt. */
+	if (r->term.fd >= 0 && (!r->have_exit || r->qemu_killed))
+		write_out(2, "\r\n", 2);
+	run_term_restore(&r->term);
 	if (timed_out < 0)
 		return RUN_EXIT_HOST;
 	if (!r->qemu_killed && WIFEXITED(r->qemu_status))
 		progress(r, "QEMU exited with status %d", WEXITSTATUS(r->qemu_status));
-	return finish(r, timed_out);
+	status = finish(r, timed_out);
+	if (r->o->disk_template)
+		status = finish_disk(r, status);
+	else if (is_disk_mode(r) && status != 0 && r->have_exit)
+		print_disk_diag(r);
+	if (r->sched_event && r->sched_fd >= 0)
+		msg("scheduler log: %s/sched.log", r->logdir);
+	return status;
 }
 
 /* --- clean-up ---------------------------------------------------------------------- */
@@ -1407,27 +1851,27 @@ static void remove_in(const char *dir, const char *name)
 	free(p);
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 /* The run dir's pieces go unless --keep; logs stay with -v, --keep,
  * --log-dir, or when the run failed, and their place is printed. */
 static void cleanup(struct run *r, int status)
 {
 	static const char *const pieces[] = {
 		"base.cpio", "overlay.cpio", "initrd.cpio", "bulk.in", "bulk.out",
-		"com1.in", "com1.out",
+		"com1.in", "com1.out", "hvc.in", "hvc.out",
 	};
 	static const char *const logs[] = {
 		"console.log", "com2.log", "bulk.bin", "qemu.log", "sched.log", "dmesg.log",
 	};
-	int keep_logs = r->o->keep || r->o->verbose || r->o->log_dir || status != 0;
+	int keep_logs = r->o->keep || r->o->verbose || r->o->log_dir ||
+			status != 0 || r->sched_event;
 	size_t i;
 
+	run_term_restore(&r->term);
+	/* Every way out that did not publish the image removes its staging. */
+	if (r->staging)
+		disk_staging_discard(&r->staging, &r->staging_fd);
+	close_fd(&r->hvc_fd);
+	close_fd(&r->hvc_in_fd);
 	close_fd(&r->bulk_fd);
 	close_fd(&r->com1_fd);
 	close_fd(&r->bulkbin_fd);
@@ -1442,7 +1886,7 @@ static void cleanup(struct run *r, int status)
 				remove_in(r->rundir, logs[i]);
 		rmdir(r->rundir); /* fails, fine, when logs remain */
 	}
-	if (r->logdir && keep_logs && (status != 0 || r->o->verbose))
+	if (r->logdir && keep_logs && (status != 0 || r->o->verbose || r->sched_event))
 		msg("logs in %s", r->logdir);
 	else if (r->o->keep && r->rundir)
 		msg("run dir kept: %s", r->rundir);
@@ -1473,6 +1917,7 @@ int main(int argc, char **argv)
 	r.t0 = now_ms();
 	r.sigfd = r.bulk_fd = r.com1_fd = -1;
 	r.bulkbin_fd = r.console_fd = r.sched_fd = r.dmesg_fd = -1;
+	r.hvc_fd = r.hvc_in_fd = r.staging_fd = r.term.fd = -1;
 	r.qemu = -1;
 
 	if (setup_signals(&r)) {
@@ -1485,6 +1930,10 @@ int main(int argc, char **argv)
 	progress(&r, "run dir %s, kernel %s", r.rundir, r.kernel);
 	if (prepare_initrd(&r))
 		goto out;
+	if (o.disk_template &&
+	    disk_staging_create(o.disk_template, o.disk_size, &r.staging,
+				&r.staging_fd))
+		goto out;
 	status = boot_and_relay(&r);
 out:
 	if (r.interrupted && status == RUN_EXIT_HOST)
@@ -1494,6 +1943,7 @@ out:
 out_opts:
 	strv_free(&o.includes);
 	strv_free(&o.appends);
+	strv_free(&o.sched_args);
 	if (rc > 0)
 		return 0;
 	return rc < 0 ? RUN_EXIT_HOST : status;

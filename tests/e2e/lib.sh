@@ -32,6 +32,7 @@ E2E_WATCHDOG=$((E2E_TIMEOUT + 30))
 E2E_FAILS=0
 E2E_STATUS=''
 E2E_KERNEL=''
+E2E_WORK=''
 
 # QEMU found by configure, unless the caller chose one.
 if [[ -z "${KTINIT_QEMU:-}" && -n "${QEMU:-}" ]]; then
@@ -182,6 +183,9 @@ e2e_done() {
 			"$E2E_FAILS" "$E2E_LOGS"
 		exit 1
 	fi
+	if [[ -n "${E2E_WORK:-}" ]]; then
+		rm -rf -- "$E2E_WORK"
+	fi
 	printf 'PASS: %s\n' "$E2E_NAME"
 	exit 0
 }
@@ -239,4 +243,115 @@ e2e_stub_base() {
 	chmod 755 -- "$init"
 	"$E2E_PACK" --init "$init" --no-sentinel --kernel-version "$kver" -o "$out" ||
 		e2e_hard_error "ktinit-pack failed for the stand-in init"
+}
+
+# --- disks (--disk-template) -------------------------------------------------
+
+# mkfs.btrfs on the host: ktinit-pack copies it into the guest.
+e2e_require_mkfs() {
+	PATH="$PATH:/sbin:/usr/sbin" command -v mkfs.btrfs >/dev/null 2>&1 ||
+		e2e_skip "mkfs.btrfs not found (install btrfs-progs)"
+}
+
+# A scratch directory for images, beside the logs (e2e_run empties the log
+# dir, and an image that must survive a run cannot live there). Sets
+# E2E_WORK; e2e_done removes it when the test passed.
+e2e_workdir() {
+	E2E_WORK="$E2E_LOGS.work"
+	rm -rf -- "$E2E_WORK"
+	mkdir -p -- "$E2E_WORK"
+}
+
+assert_absent() {
+	local f
+	for f in "$@"; do
+		if [[ -e "$f" || -L "$f" ]]; then
+			e2e_fail "$f: expected not to exist"
+		fi
+	done
+}
+
+# assert_no_staging DIR: ktinit-run left no IMAGE.staging.* file behind.
+assert_no_staging() {
+	local left
+	left=$(find "$1" -maxdepth 1 -name '*.staging.*' 2>/dev/null)
+	if [[ -n "$left" ]]; then
+		e2e_fail "staging files left behind: $left"
+	fi
+}
+
+# The btrfs magic "_BHRfS_M" at byte 0x10040 of IMAGE.
+assert_btrfs_magic() {
+	local got
+	got=$(od -An -c -j $((0x10040)) -N 8 -- "$1" 2>/dev/null | tr -d ' \n')
+	if [[ "$got" != "_BHRfS_M" ]]; then
+		e2e_fail "$1: expected the btrfs magic _BHRfS_M at 0x10040, got '$got'"
+	fi
+}
+
+# --- terminal sessions (tmux) --------------------------------------------------
+#
+#   e2e_tmux_start COLS ROWS COMMAND   a detached session on a private server
+#   e2e_tmux_keys TEXT                 type TEXT literally
+#   e2e_tmux_key KEY...                tmux key names: Enter, C-c, C-a
+#   e2e_tmux_wait ERE SECONDS WHAT     poll the pane (and its history) for a
+#                                      line matching ERE; e2e_fail on timeout
+#   e2e_tmux_stop                      kill the server (call from a trap)
+# The pane's text is saved to $E2E_LOGS/pane.txt by e2e_tmux_wait and
+# e2e_tmux_stop, so a failed session can be read afterwards.
+
+E2E_TMUX_SOCK=''
+
+e2e_require_tmux() {
+	command -v tmux >/dev/null 2>&1 || e2e_skip "tmux not found"
+}
+
+e2e_tmux() {
+	tmux -L "$E2E_TMUX_SOCK" "$@"
+}
+
+e2e_tmux_start() {
+	local cols="$1" rows="$2" cmd="$3" conf
+	E2E_TMUX_SOCK="ktinit-e2e-$E2E_NAME-$$"
+	conf="$E2E_LOGS/tmux.conf"
+	mkdir -p -- "$E2E_LOGS"
+	# No status line: the pane gets every row of the window.
+	printf 'set -g status off\nset -g history-limit 5000\n' >"$conf"
+	TERM="${TERM:-xterm}" tmux -L "$E2E_TMUX_SOCK" -f "$conf" new-session -d \
+		-s e2e -x "$cols" -y "$rows" "$cmd" ||
+		e2e_hard_error "tmux new-session failed"
+}
+
+e2e_tmux_capture() {
+	e2e_tmux capture-pane -p -J -t e2e -S - 2>/dev/null || true
+}
+
+e2e_tmux_keys() {
+	e2e_tmux send-keys -t e2e -l -- "$1"
+}
+
+e2e_tmux_key() {
+	e2e_tmux send-keys -t e2e "$@"
+}
+
+e2e_tmux_wait() {
+	local re="$1" secs="$2" what="$3" deadline
+	deadline=$(($(date +%s%N) / 1000000 + secs * 1000))
+	while (($(date +%s%N) / 1000000 < deadline)); do
+		if e2e_tmux_capture | grep -qE -- "$re"; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	e2e_tmux_capture >"$E2E_LOGS/pane.txt"
+	e2e_fail "$what: no line matching '$re' in the pane within ${secs}s (see $E2E_LOGS/pane.txt)"
+	return 1
+}
+
+e2e_tmux_stop() {
+	if [[ -n "$E2E_TMUX_SOCK" ]]; then
+		e2e_tmux_capture >"$E2E_LOGS/pane.txt"
+		e2e_tmux kill-server 2>/dev/null || true
+		E2E_TMUX_SOCK=''
+	fi
 }
