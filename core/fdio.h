@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Write all of buf. Returns 0 or -errno. */
+/* Write all of buf, waiting for room on a non-blocking fd. Returns 0 or
+ * -errno. */
 int kt_write_all(int fd, const void *buf, size_t len);
 
 /* Read up to len-1 bytes of a small file and NUL-terminate. Returns the

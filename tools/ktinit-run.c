@@ -486,7 +486,7 @@ static void vline(const struct run *r, const char *fmt, va_list ap)
 {
 	fputs(PROG ": ", stderr);
 	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " [+%.2fs]%s", (double)(now_ms() - r->t0) / 1000.0,
+	fprintf(stderr, " [+%.2fs]%s", (double)(kt_now_ms() - r->t0) / 1000.0,
 		run_eol());
 }
 
@@ -607,7 +607,7 @@ static int spawn(char *const argv[], int out_fd, const char *out_path,
  * (status stored), 0 on timeout, -EINTR when a stop signal came first. */
 static int wait_child(struct run *r, pid_t pid, int timeout_ms, int *status)
 {
-	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? INT64_MAX : kt_now_ms() + timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = r->sigfd, .events = POLLIN };
@@ -621,7 +621,7 @@ static int wait_child(struct run *r, pid_t pid, int timeout_ms, int *status)
 		drain_signals(r);
 		if (r->interrupted)
 			return -EINTR;
-		left = deadline - now_ms();
+		left = deadline - kt_now_ms();
 		if (left <= 0)
 			return 0;
 		poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
@@ -1251,7 +1251,7 @@ static int start_qemu(struct run *r)
 		rc = -1;
 		goto done;
 	}
-	r->boot_t0 = now_ms();
+	r->boot_t0 = kt_now_ms();
 	if (r->o->timeout_s)
 		progress(r, "QEMU started (pid %d), timeout %lus", (int)r->qemu,
 			 r->o->timeout_s);
@@ -1281,7 +1281,7 @@ static void relay(int fd, int *broken, const void *buf, size_t len)
 {
 	if (*broken)
 		return;
-	if (write_out(fd, buf, len) == -EPIPE) {
+	if (kt_write_all(fd, buf, len) == -EPIPE) {
 		*broken = 1;
 		msg("%s is closed; dropping the rest of the guest's %s",
 		    fd == 1 ? "stdout" : "stderr", fd == 1 ? "stdout" : "stderr");
@@ -1352,7 +1352,7 @@ static void handle_exit(struct run *r, const struct ktinit_frame *f)
 	r->have_exit = 1;
 	r->exit_type = f->type;
 	r->exit_code = get_i32(f);
-	r->exit_at = now_ms();
+	r->exit_at = kt_now_ms();
 	progress(r, "%s %" PRId32, ktinit_frame_type_name(f->type), r->exit_code);
 }
 
@@ -1448,7 +1448,7 @@ static void pump_com1(struct run *r)
 
 	while ((n = read_some(r->com1_fd, buf, sizeof(buf))) > 0) {
 		kt_write_all(r->console_fd, buf, (size_t)n);
-		write_out(2, buf, (size_t)n);
+		kt_write_all(2, buf, (size_t)n);
 	}
 }
 
@@ -1517,7 +1517,7 @@ static void pump_stdin(struct run *r)
 		if (act == RUN_ESC_QUIT)
 			r->quit = 1;
 		else if (act == RUN_ESC_HELP)
-			write_out(2, run_esc_help, strlen(run_esc_help));
+			kt_write_all(2, run_esc_help, strlen(run_esc_help));
 	}
 }
 
@@ -1565,7 +1565,7 @@ static int event_loop(struct run *r)
 
 		if (r->have_exit && r->exit_at + AFTER_EXIT_MS < limit)
 			limit = r->exit_at + AFTER_EXIT_MS;
-		left = limit - now_ms();
+		left = limit - kt_now_ms();
 		if (left <= 0)
 			return 1;
 		setup_poll(r, pfd);
@@ -1824,7 +1824,7 @@ static int boot_and_relay(struct run *r)
 	/* Before any report: the terminal is the user's again, and a report
 	 * starts on a line of its own, not after the guest's prompt. */
 	if (r->term.fd >= 0 && (!r->have_exit || r->qemu_killed))
-		write_out(2, "\r\n", 2);
+		kt_write_all(2, "\r\n", 2);
 	run_term_restore(&r->term);
 	if (timed_out < 0)
 		return RUN_EXIT_HOST;
@@ -1914,7 +1914,7 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out_opts;
 	r.o = &o;
-	r.t0 = now_ms();
+	r.t0 = kt_now_ms();
 	r.sigfd = r.bulk_fd = r.com1_fd = -1;
 	r.bulkbin_fd = r.console_fd = r.sched_fd = r.dmesg_fd = -1;
 	r.hvc_fd = r.hvc_in_fd = r.staging_fd = r.term.fd = -1;

@@ -37,8 +37,9 @@ int disk_publish(int fd, const char *staging, const char *image);
 
 /* Whether an uncompressed newc cpio archive (or several concatenated)
  * holds an entry called name (no leading "/", as ktinit-pack stores
- * them). Returns 1 yes, 0 no, -1 cannot tell (compressed, unreadable,
- * malformed). */
+ * them). Returns 1 yes; 0 no, which includes an archive that ends early
+ * or a read error part way (the caller then adds the file itself, which is
+ * always safe); -1 cannot tell (compressed, unopenable, malformed header). */
 int cpio_has_entry(const char *archive, const char *name);
 
 /* Copy the guest's diagnostic block (the lines from "disk_template: begin

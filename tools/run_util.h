@@ -36,14 +36,6 @@ int strv_add(struct strv *sv, const char *s);
 
 void strv_free(struct strv *sv);
 
-/* Monotonic milliseconds. */
-int64_t now_ms(void);
-
-/* Write all of buf to an fd that may be non-blocking (stdout and stderr
- * are whatever the caller handed us): EAGAIN waits for POLLOUT. Blocking
- * fds of our own use kt_write_all(). Returns 0 or -errno. */
-int write_out(int fd, const void *buf, size_t len);
-
 /* A copy of s with ',' doubled, for a QEMU option list (-drive file=,
  * -chardev path=). NULL when out of memory. */
 char *qemu_opt_escape(const char *s);
