@@ -17,28 +17,42 @@ extern char **environ;
 
 #define ENV(ctx) ((struct fake_env *)(ctx)->core)
 
+/* Append the strings of parts (NULL-terminated) to a growing,
+ * NUL-terminated buffer; env->lock held. */
+static void buf_add(char **buf, size_t *len, size_t *cap,
+		    const char *const *parts)
+{
+	size_t need = 1;
+
+	for (const char *const *p = parts; *p; p++)
+		need += strlen(*p);
+	if (*len + need > *cap) {
+		size_t c = (*cap + need) * 2;
+		char *t = realloc(*buf, c);
+
+		if (!t)
+			return;
+		*buf = t;
+		*cap = c;
+	}
+	for (const char *const *p = parts; *p; p++) {
+		size_t n = strlen(*p);
+
+		memcpy(*buf + *len, *p, n);
+		*len += n;
+	}
+	(*buf)[*len] = '\0';
+}
+
 static void add_text(struct fake_env *env, const char *tag, const char *msg)
 {
-	size_t need = strlen(tag) + 1 + strlen(msg) + 2;
+	const char *parts[] = { tag, " ", msg, "\n", NULL };
 
 	pthread_mutex_lock(&env->lock);
-	if (env->text_len + need > env->text_cap) {
-		size_t cap = (env->text_cap + need) * 2;
-		char *t = realloc(env->text, cap);
-
-		if (!t) {
-			pthread_mutex_unlock(&env->lock);
-			return;
-		}
-		env->text = t;
-		env->text_cap = cap;
-	}
-	env->text_len += (size_t)snprintf(env->text + env->text_len,
-					  env->text_cap - env->text_len, "%s %s\n",
-					  tag, msg);
+	buf_add(&env->text, &env->text_len, &env->text_cap, parts);
 	pthread_mutex_unlock(&env->lock);
 	if (env->verbose)
-		fprintf(stderr, "[fake %s] %s\n", tag, msg);
+		dprintf(env->echo_fd, "[fake %s] %s\n", tag, msg);
 }
 
 static const char *cfg_find(struct fake_env *env, const char *section,
@@ -101,13 +115,26 @@ static void f_log(struct ktinit_ctx *ctx, int level, const char *fmt, ...)
 
 static void f_com2(struct ktinit_ctx *ctx, const char *fmt, ...)
 {
-	char msg[4096];
+	struct fake_env *env = ENV(ctx);
+	const char *parts[3] = { NULL, "\n", NULL };
+	char *msg;
 	va_list ap;
+	int n;
 
+	/* Whole, not cut to the core's buffer: an overlong line is counted. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	add_text(ENV(ctx), "com2", msg);
+	if (n < 0)
+		return;
+	add_text(env, "com2", msg);
+	parts[0] = msg;
+	pthread_mutex_lock(&env->lock);
+	if (strchr(msg, '\n') || (size_t)n > FAKE_COM2_LINE_MAX)
+		env->com2_bad++;
+	buf_add(&env->com2, &env->com2_len, &env->com2_cap, parts);
+	pthread_mutex_unlock(&env->lock);
+	free(msg);
 }
 
 static int f_frame_send(struct ktinit_ctx *ctx, uint32_t type, const void *buf,
@@ -193,25 +220,35 @@ static pid_t f_spawn(struct ktinit_ctx *ctx, const struct ktinit_spawn *req)
 
 	if (!req->argv || !req->argv[0])
 		return -EINVAL;
-	if (req->ctty_path)
-		return -ENOTSUP;
 	sigfillset(&all);
 	sigemptyset(&none);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setsigmask(&attr, &none);
-	if (req->new_pgrp) {
-		flags |= POSIX_SPAWN_SETPGROUP;
-		posix_spawnattr_setpgroup(&attr, 0);
+	if (req->ctty_path) {
+		/* As the core: a new session, the terminal opened without
+		 * O_NOCTTY becomes its controlling tty, and 0/1/2. */
+		flags |= POSIX_SPAWN_SETSID;
+		err = posix_spawn_file_actions_addopen(&fa, 0, req->ctty_path,
+						       O_RDWR, 0);
+		if (!err)
+			err = posix_spawn_file_actions_adddup2(&fa, 0, 1);
+		if (!err)
+			err = posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	} else {
+		if (req->new_pgrp) {
+			flags |= POSIX_SPAWN_SETPGROUP;
+			posix_spawnattr_setpgroup(&attr, 0);
+		}
+		if (req->use_fds && req->stdin_fd >= 0)
+			err = posix_spawn_file_actions_adddup2(&fa, req->stdin_fd, 0);
+		if (!err && req->use_fds && req->stdout_fd >= 0)
+			err = posix_spawn_file_actions_adddup2(&fa, req->stdout_fd, 1);
+		if (!err && req->use_fds && req->stderr_fd >= 0)
+			err = posix_spawn_file_actions_adddup2(&fa, req->stderr_fd, 2);
 	}
 	posix_spawnattr_setflags(&attr, flags);
-	if (req->use_fds && req->stdin_fd >= 0)
-		err = posix_spawn_file_actions_adddup2(&fa, req->stdin_fd, 0);
-	if (!err && req->use_fds && req->stdout_fd >= 0)
-		err = posix_spawn_file_actions_adddup2(&fa, req->stdout_fd, 1);
-	if (!err && req->use_fds && req->stderr_fd >= 0)
-		err = posix_spawn_file_actions_adddup2(&fa, req->stderr_fd, 2);
 	if (!err)
 		err = posix_spawnp(&pid, req->argv[0], &fa, &attr,
 				   (char *const *)req->argv,
@@ -224,7 +261,7 @@ static pid_t f_spawn(struct ktinit_ctx *ctx, const struct ktinit_spawn *req)
 	return pid;
 }
 
-static long long now_ms(void)
+long long fake_now_ms(void)
 {
 	struct timespec ts;
 
@@ -235,7 +272,7 @@ static long long now_ms(void)
 static int f_wait(struct ktinit_ctx *ctx, pid_t pid, int timeout_ms,
 		  int *wstatus)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = fake_now_ms() + timeout_ms;
 	struct timespec tick = { 0, 2 * 1000000L };
 
 	(void)ctx;
@@ -249,7 +286,7 @@ static int f_wait(struct ktinit_ctx *ctx, pid_t pid, int timeout_ms,
 		}
 		if (r < 0 && errno != EINTR)
 			return -ECHILD;
-		if (timeout_ms >= 0 && now_ms() >= deadline)
+		if (timeout_ms >= 0 && fake_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		nanosleep(&tick, NULL);
 	}
@@ -263,7 +300,12 @@ static int f_default_setup_stdio(struct ktinit_ctx *ctx)
 
 static void f_drain_stdio(struct ktinit_ctx *ctx)
 {
-	(void)ctx;
+	struct fake_env *env = ENV(ctx);
+
+	pthread_mutex_lock(&env->lock);
+	if (!env->ndrains++)
+		env->drain_at = (long)env->nframes;
+	pthread_mutex_unlock(&env->lock);
 }
 
 static void f_send_exit(struct ktinit_ctx *ctx, uint32_t type, int code)
@@ -318,6 +360,8 @@ int fake_init(struct fake_env *env, const struct fake_kv *config)
 	env->ctx.svc = &fake_services;
 	env->ctx.core = env;
 	env->verbose = getenv("FAKE_VERBOSE") != NULL;
+	env->echo_fd = STDERR_FILENO;
+	env->drain_at = -1;
 	for (; config && config->section; config++)
 		fake_set(env, config->section, config->key, config->value);
 	return 0;
@@ -347,6 +391,7 @@ void fake_fini(struct fake_env *env)
 		free(env->frames[i].data);
 	free(env->frames);
 	free(env->text);
+	free(env->com2);
 	for (size_t i = 0; i < env->nspawned; i++) {
 		free(env->spawned[i].argv0);
 		free(env->spawned[i].cgroup);
@@ -366,7 +411,7 @@ void fake_set(struct fake_env *env, const char *section, const char *key,
 		env->config = v;
 		v[env->nconfig].section = strdup(section);
 		v[env->nconfig].key = strdup(key);
-		v[env->nconfig].value = strdup(value);
+		v[env->nconfig].value = value ? strdup(value) : NULL;
 		env->nconfig++;
 	}
 	pthread_mutex_unlock(&env->lock);
@@ -407,6 +452,28 @@ int fake_write(struct fake_env *env, const char *guest_path, const char *text)
 		return -errno;
 	fputs(text, f);
 	return fclose(f) ? -errno : 0;
+}
+
+int fake_put(struct fake_env *env, const char *guest_path, const char *text,
+	     mode_t mode)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	char *slash;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s", guest_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		err = fake_mkdirs(env, dir);
+		if (err)
+			return err;
+	}
+	err = fake_write(env, guest_path, text);
+	if (err)
+		return err;
+	fake_host_path(env, guest_path, path);
+	return chmod(path, mode) ? -errno : 0;
 }
 
 char *fake_read(struct fake_env *env, const char *guest_path)
@@ -502,6 +569,11 @@ int32_t fake_i32(struct fake_env *env, uint32_t type)
 		v = (int32_t)ktinit_get_le32(env->frames[i].data);
 	pthread_mutex_unlock(&env->lock);
 	return v;
+}
+
+const char *fake_com2(struct fake_env *env)
+{
+	return env->com2 ? env->com2 : "";
 }
 
 int fake_text_contains(struct fake_env *env, const char *needle)

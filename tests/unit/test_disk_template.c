@@ -1,30 +1,23 @@
 /* Unit tests of the disk_template mode: its parts (magic check, output tail,
  * verdict, diagnostic block) and whole runs against a fake services table
  * with fixture "mkfs" scripts in a temporary root. */
-#ifdef HAVE_CONFIG_H
-#elif !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* nftw() when built outside autotools */
-#endif
-
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
 #include <ktinit/mode.h>
+
+#include "fake_services.h"
+#include "unit.h"
 
 #include "../../modes/disk_template/btrfs_magic.h"
 #include "../../modes/disk_template/device.h"
@@ -32,25 +25,12 @@
 #include "../../modes/disk_template/tailbuf.h"
 #include "../../modes/disk_template/verdict.h"
 
-extern char **environ;
 extern const struct ktinit_mode_ops ktinit_mode;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char tmpdir[PATH_MAX];
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+/* A temporary directory for the parts' files (fake_services.c). */
+static struct fake_env scratch;
 
 static void join(char *buf, size_t len, const char *dir, const char *name)
 {
@@ -70,31 +50,6 @@ static void make_file(const char *path, off_t size, off_t off,
 	close(fd);
 }
 
-/* mkdir -p dir/rel */
-static void mkdirs(const char *dir, const char *rel)
-{
-	char p[PATH_MAX], *slash;
-
-	join(p, sizeof(p), dir, rel);
-	for (slash = strchr(p + strlen(dir) + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		CU_ASSERT_FATAL(mkdir(p, 0755) == 0 || errno == EEXIST);
-		*slash = '/';
-	}
-	CU_ASSERT_FATAL(mkdir(p, 0755) == 0 || errno == EEXIST);
-}
-
-static void write_text(const char *path, const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_FATAL(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-	CU_ASSERT_FATAL(chmod(path, mode) == 0);
-}
-
 /* ---- btrfs magic -------------------------------------------------------- */
 
 static void test_magic_valid(void)
@@ -102,7 +57,7 @@ static void test_magic_valid(void)
 	struct dt_magic_result r;
 	char path[PATH_MAX];
 
-	join(path, sizeof(path), tmpdir, "valid.img");
+	join(path, sizeof(path), scratch.root, "valid.img");
 	make_file(path, 1 << 20, DT_BTRFS_MAGIC_OFFSET, "_BHRfS_M", 8);
 	CU_ASSERT_EQUAL(dt_magic_read(path, &r), DT_MAGIC_OK);
 	CU_ASSERT_EQUAL(r.value, DT_BTRFS_MAGIC);
@@ -113,7 +68,7 @@ static void test_magic_zeroed_and_other(void)
 	struct dt_magic_result r;
 	char path[PATH_MAX];
 
-	join(path, sizeof(path), tmpdir, "zero.img");
+	join(path, sizeof(path), scratch.root, "zero.img");
 	make_file(path, 1 << 20, 0, NULL, 0);
 	CU_ASSERT_EQUAL(dt_magic_read(path, &r), DT_MAGIC_MISMATCH);
 	CU_ASSERT_EQUAL(r.value, 0);
@@ -129,7 +84,7 @@ static void test_magic_short(void)
 	struct dt_magic_result r;
 	char path[PATH_MAX];
 
-	join(path, sizeof(path), tmpdir, "short.img");
+	join(path, sizeof(path), scratch.root, "short.img");
 	make_file(path, DT_BTRFS_MAGIC_OFFSET + 4, DT_BTRFS_MAGIC_OFFSET,
 		  "_BHR", 4);
 	CU_ASSERT_EQUAL(dt_magic_read(path, &r), DT_MAGIC_SHORT);
@@ -145,18 +100,18 @@ static void test_magic_unreadable(void)
 	struct dt_magic_result r;
 	char path[PATH_MAX];
 
-	join(path, sizeof(path), tmpdir, "does-not-exist.img");
+	join(path, sizeof(path), scratch.root, "does-not-exist.img");
 	CU_ASSERT_EQUAL(dt_magic_read(path, &r), DT_MAGIC_ERROR);
 	CU_ASSERT_EQUAL(r.err, ENOENT);
 	CU_ASSERT_STRING_EQUAL(r.op, "open");
 
 	/* Opens fine, fails to read: works as root, unlike chmod 000. */
-	CU_ASSERT_EQUAL(dt_magic_read(tmpdir, &r), DT_MAGIC_ERROR);
+	CU_ASSERT_EQUAL(dt_magic_read(scratch.root, &r), DT_MAGIC_ERROR);
 	CU_ASSERT_EQUAL(r.err, EISDIR);
 	CU_ASSERT_STRING_EQUAL(r.op, "pread");
 
 	if (geteuid() != 0) {
-		join(path, sizeof(path), tmpdir, "mode000.img");
+		join(path, sizeof(path), scratch.root, "mode000.img");
 		make_file(path, 1 << 20, 0, NULL, 0);
 		CU_ASSERT_FATAL(chmod(path, 0) == 0);
 		CU_ASSERT_EQUAL(dt_magic_read(path, &r), DT_MAGIC_ERROR);
@@ -172,9 +127,9 @@ static void test_device(void)
 	char img[PATH_MAX], sysfs[PATH_MAX], none[PATH_MAX];
 	const char *op = NULL;
 
-	join(img, sizeof(img), tmpdir, "dev.img");
-	join(none, sizeof(none), tmpdir, "no-such-node");
-	join(sysfs, sizeof(sysfs), tmpdir, "sysfs-vda");
+	join(img, sizeof(img), scratch.root, "dev.img");
+	join(none, sizeof(none), scratch.root, "no-such-node");
+	join(sysfs, sizeof(sysfs), scratch.root, "sysfs-vda");
 	make_file(img, 3 << 20, 0, NULL, 0);
 
 	dt_device_probe(img, none, 0, &d);
@@ -184,7 +139,7 @@ static void test_device(void)
 	CU_ASSERT_EQUAL(d.sysfs_err, ENOENT);
 
 	/* The sysfs entry is there, the node never comes: give up in time. */
-	mkdirs(tmpdir, "sysfs-vda");
+	CU_ASSERT_EQUAL_FATAL(fake_mkdirs(&scratch, "/sysfs-vda"), 0);
 	dt_device_probe(none, sysfs, 100, &d);
 	CU_ASSERT(!dt_device_usable(&d));
 	CU_ASSERT_EQUAL(d.node_err, ENOENT);
@@ -540,200 +495,23 @@ static void test_diag_small_buffer(void)
 
 /* ---- the whole mode against fake services ------------------------------ */
 
-#define CAP (512u * 1024u)
+/* One run's fake root (tests/unit/fake_services.c) and what it captured,
+ * kept until the next root_setup, or the end, for the test to look at. */
+static struct {
+	struct fake_env env;
+	int live;	   /* env is initialized */
+	char *sout, *serr; /* the SOUT and SERR payloads, after run_mode */
+} fx;
 
-struct fake {
-	char root[PATH_MAX];
-	const char *cfg[8][2]; /* [disk_template] key, value */
-	char com2[CAP];
-	size_t com2_len;
-	char sout[CAP], serr[CAP];
-	size_t sout_len, serr_len;
-	int life_phase;
-	char life_reason[512];
-	int exit_code; /* from default_report_exit, -1 before */
-};
-
-static struct fake *fk;
-
-static void append(char *buf, size_t *len, const void *p, size_t n)
+static void fx_free(void)
 {
-	if (n > CAP - 1 - *len)
-		n = CAP - 1 - *len;
-	memcpy(buf + *len, p, n);
-	*len += n;
-	buf[*len] = '\0';
+	if (fx.live)
+		fake_fini(&fx.env);
+	fx.live = 0;
+	free(fx.sout);
+	free(fx.serr);
+	fx.sout = fx.serr = NULL;
 }
-
-static const char *f_config_get(struct ktinit_ctx *ctx, const char *section,
-				const char *key, const char *def)
-{
-	size_t i;
-
-	if (strcmp(section, "disk_template") != 0)
-		return def;
-	for (i = 0; i < 8 && fk->cfg[i][0]; i++)
-		if (strcmp(fk->cfg[i][0], key) == 0)
-			return fk->cfg[i][1];
-	return def;
-}
-
-static long f_config_long(struct ktinit_ctx *ctx, const char *section,
-			  const char *key, long def, long min, long max)
-{
-	const char *s = f_config_get(ctx, section, key, NULL);
-	char *end;
-	long v;
-
-	if (!s)
-		return def;
-	v = strtol(s, &end, 10);
-	return *end || v < min || v > max ? def : v;
-}
-
-static const char *f_cmdline_get(struct ktinit_ctx *ctx, const char *key)
-{
-	return NULL;
-}
-
-__attribute__((format(printf, 3, 4)))
-static void f_log(struct ktinit_ctx *ctx, int level, const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-__attribute__((format(printf, 2, 3)))
-static void f_com2(struct ktinit_ctx *ctx, const char *fmt, ...)
-{
-	char line[8192];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	CU_ASSERT(n >= 0 && (size_t)n < sizeof(line));
-	CU_ASSERT_PTR_NULL(strchr(line, '\n'));
-	append(fk->com2, &fk->com2_len, line, strlen(line));
-	append(fk->com2, &fk->com2_len, "\n", 1);
-}
-
-static int f_frame_send(struct ktinit_ctx *ctx, uint32_t type, const void *buf,
-			size_t len)
-{
-	if (type == KTINIT_FRAME_SOUT)
-		append(fk->sout, &fk->sout_len, buf, len);
-	else if (type == KTINIT_FRAME_SERR)
-		append(fk->serr, &fk->serr_len, buf, len);
-	else
-		CU_FAIL("unexpected frame type");
-	return 0;
-}
-
-static int f_life(struct ktinit_ctx *ctx, uint8_t phase, const char *reason)
-{
-	fk->life_phase = phase;
-	snprintf(fk->life_reason, sizeof(fk->life_reason), "%s",
-		 reason ? reason : "");
-	return 0;
-}
-
-static pid_t f_spawn(struct ktinit_ctx *ctx, const struct ktinit_spawn *sp)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	pid_t pid;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	if (sp->use_fds) {
-		posix_spawn_file_actions_adddup2(&fa, sp->stdin_fd, 0);
-		posix_spawn_file_actions_adddup2(&fa, sp->stdout_fd, 1);
-		posix_spawn_file_actions_adddup2(&fa, sp->stderr_fd, 2);
-	}
-	if (sp->new_pgrp) {
-		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-		posix_spawnattr_setpgroup(&at, 0);
-	}
-	rc = posix_spawnp(&pid, sp->argv[0], &fa, &at, (char *const *)sp->argv,
-			  environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return rc ? -rc : pid;
-}
-
-static long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int f_wait(struct ktinit_ctx *ctx, pid_t pid, int timeout_ms,
-		  int *wstatus)
-{
-	long deadline = mono_ms() + timeout_ms;
-	struct timespec nap = { 0, 5 * 1000000L };
-
-	for (;;) {
-		pid_t r = waitpid(pid, wstatus, WNOHANG);
-
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (timeout_ms >= 0 && mono_ms() >= deadline)
-			return -ETIMEDOUT;
-		nanosleep(&nap, NULL);
-	}
-}
-
-static int f_setup_stdio(struct ktinit_ctx *ctx)
-{
-	return 0;
-}
-
-static void f_drain(struct ktinit_ctx *ctx)
-{
-}
-
-static void f_send_exit(struct ktinit_ctx *ctx, uint32_t type, int code)
-{
-	fk->exit_code = code;
-}
-
-static void f_report_exit(struct ktinit_ctx *ctx, int code)
-{
-	f_send_exit(ctx, KTINIT_FRAME_EXIT, code);
-}
-
-static int f_path(struct ktinit_ctx *ctx, const char *guest, char *buf,
-		  size_t len)
-{
-	int n = snprintf(buf, len, "%s%s", fk->root, guest);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static const struct ktinit_services fake_svc = {
-	.abi = KTINIT_MODE_ABI_VERSION,
-	.config_get = f_config_get,
-	.config_long = f_config_long,
-	.cmdline_get = f_cmdline_get,
-	.log = f_log,
-	.com2 = f_com2,
-	.frame_send = f_frame_send,
-	.life = f_life,
-	.spawn = f_spawn,
-	.wait = f_wait,
-	.default_setup_stdio = f_setup_stdio,
-	.drain_stdio = f_drain,
-	.send_exit = f_send_exit,
-	.default_report_exit = f_report_exit,
-	.path = f_path,
-};
 
 /* A fresh root with bin/, dev/vda (dev_size bytes, none when 0) and the
  * fixture script as bin/mkfs.btrfs (none when NULL). */
@@ -741,53 +519,68 @@ static void root_setup(off_t dev_size, const char *script, mode_t mode)
 {
 	char p[PATH_MAX];
 
-	memset(fk, 0, sizeof(*fk));
-	fk->exit_code = -1;
-	join(fk->root, sizeof(fk->root), tmpdir, "root.XXXXXX");
-	CU_ASSERT_FATAL(mkdtemp(fk->root) != NULL);
-	join(p, sizeof(p), fk->root, "bin");
-	CU_ASSERT_FATAL(mkdir(p, 0755) == 0);
-	join(p, sizeof(p), fk->root, "dev");
-	CU_ASSERT_FATAL(mkdir(p, 0755) == 0);
+	fx_free();
+	CU_ASSERT_EQUAL_FATAL(fake_init(&fx.env, NULL), 0);
+	fx.live = 1;
+	fx.env.ctx.mode = &ktinit_mode;
+	CU_ASSERT_EQUAL_FATAL(fake_mkdirs(&fx.env, "/bin"), 0);
+	CU_ASSERT_EQUAL_FATAL(fake_mkdirs(&fx.env, "/dev"), 0);
 	if (dev_size) {
-		join(p, sizeof(p), fk->root, "dev/vda");
+		fake_host_path(&fx.env, "/dev/vda", p);
 		make_file(p, dev_size, 0, NULL, 0);
 	}
-	if (script) {
-		join(p, sizeof(p), fk->root, "bin/mkfs.btrfs");
-		write_text(p, script, mode);
-	}
+	if (script)
+		CU_ASSERT_EQUAL_FATAL(fake_put(&fx.env, "/bin/mkfs.btrfs", script,
+					       mode), 0);
+}
+
+static void set_cfg(const char *key, const char *value)
+{
+	fake_set(&fx.env, "disk_template", key, value);
 }
 
 /* Run the mode the way the core does: setup_stdio, run, report_exit. */
 static int run_mode(void)
 {
-	struct ktinit_ctx ctx = { &fake_svc, &ktinit_mode, NULL, NULL };
+	struct fake_env *env = &fx.env;
+	const char *com2;
 	int code;
 
 	CU_ASSERT_EQUAL(ktinit_mode.abi, KTINIT_MODE_ABI_VERSION);
 	CU_ASSERT_PTR_NULL(ktinit_mode.setup_stdio);
 	CU_ASSERT_PTR_NULL(ktinit_mode.report_exit);
-	code = ktinit_mode.run(&ctx);
-	fake_svc.default_report_exit(&ctx, code);
-	CU_ASSERT_EQUAL(fk->exit_code, code);
+	code = ktinit_mode.run(&env->ctx);
+	env->ctx.svc->default_report_exit(&env->ctx, code);
+	CU_ASSERT_EQUAL(fake_count(env, KTINIT_FRAME_EXIT), 1);
+	CU_ASSERT_EQUAL(fake_i32(env, KTINIT_FRAME_EXIT), code);
+	/* The mode itself sends output frames and LIFE, nothing else. */
+	CU_ASSERT_EQUAL(env->nframes, fake_count(env, KTINIT_FRAME_SOUT) +
+					      fake_count(env, KTINIT_FRAME_SERR) +
+					      fake_count(env, KTINIT_FRAME_LIFE) +
+					      fake_count(env, KTINIT_FRAME_EXIT));
+	fx.sout = fake_concat(env, KTINIT_FRAME_SOUT);
+	fx.serr = fake_concat(env, KTINIT_FRAME_SERR);
+	CU_ASSERT_FATAL(fx.sout && fx.serr);
+	com2 = fake_com2(env);
 	if (getenv("TDT_VERBOSE")) /* see the blocks: TDT_VERBOSE=1 */
-		fprintf(stderr, "\n%s", fk->com2);
-	/* One whole block, always. */
-	CU_ASSERT_EQUAL(count(fk->com2, "disk_template: begin diagnostic\n"), 1);
-	CU_ASSERT_EQUAL(count(fk->com2, "disk_template: verdict: "), 1);
-	CU_ASSERT(fk->com2_len > 0 &&
-		  strstr(fk->com2, "disk_template: end diagnostic\n") ==
-			  fk->com2 + fk->com2_len - 30);
-	rm_rf(fk->root);
+		fprintf(stderr, "\n%s", com2);
+	/* One whole block, always, one line per com2 call. */
+	CU_ASSERT_EQUAL(env->com2_bad, 0);
+	CU_ASSERT_EQUAL(count(com2, "disk_template: begin diagnostic\n"), 1);
+	CU_ASSERT_EQUAL(count(com2, "disk_template: verdict: "), 1);
+	CU_ASSERT(env->com2_len > 0 &&
+		  strstr(com2, "disk_template: end diagnostic\n") ==
+			  com2 + env->com2_len - 30);
 	return code;
 }
 
 static void expect_com2(const char *s)
 {
-	CU_ASSERT_PTR_NOT_NULL(strstr(fk->com2, s));
-	if (!strstr(fk->com2, s))
-		fprintf(stderr, "\nCOM2 lacks \"%s\":\n%s", s, fk->com2);
+	const char *com2 = fake_com2(&fx.env);
+
+	CU_ASSERT_PTR_NOT_NULL(strstr(com2, s));
+	if (!strstr(com2, s))
+		fprintf(stderr, "\nCOM2 lacks \"%s\":\n%s", s, com2);
 }
 
 #define WRITE_MAGIC                                                        \
@@ -796,20 +589,21 @@ static void expect_com2(const char *s)
 
 static void test_run_ok(void)
 {
-	char want[PATH_MAX + 64];
+	char want[PATH_MAX + 64], *reason;
 
 	root_setup(1 << 20, "#!/bin/sh\necho \"fake mkfs: $*\"\n" WRITE_MAGIC,
 		   0755);
-	fk->cfg[0][0] = "args";
-	fk->cfg[0][1] = " -L  scratch\t-n 16384 ";
+	set_cfg("args", " -L  scratch\t-n 16384 ");
 	snprintf(want, sizeof(want), "fake mkfs: -f -L scratch -n 16384 %s/dev/vda\n",
-		 fk->root);
+		 fx.env.root);
 	CU_ASSERT_EQUAL(run_mode(), 0);
-	CU_ASSERT_STRING_EQUAL(fk->sout, want);
-	CU_ASSERT_EQUAL(fk->serr_len, 0);
-	CU_ASSERT_EQUAL(fk->life_phase, KTINIT_LIFE_PAYLOAD_STARTING);
-	CU_ASSERT_STRING_EQUAL(fk->life_reason,
+	CU_ASSERT_STRING_EQUAL(fx.sout, want);
+	CU_ASSERT_EQUAL(fake_count(&fx.env, KTINIT_FRAME_SERR), 0);
+	CU_ASSERT_EQUAL(fake_count(&fx.env, KTINIT_FRAME_LIFE), 1);
+	reason = fake_life_reason(&fx.env, KTINIT_LIFE_PAYLOAD_STARTING);
+	CU_ASSERT_STRING_EQUAL(reason ? reason : "(no such LIFE frame)",
 			       "/bin/mkfs.btrfs -f -L scratch -n 16384 /dev/vda");
+	free(reason);
 	expect_com2("disk_template: device: /dev/vda: image file, 1048576 bytes (1.0 MiB)\n");
 	expect_com2("disk_template: sysfs: /sys/class/block/vda: missing");
 	expect_com2("disk_template: mkfs: /bin/mkfs.btrfs -f -L scratch -n 16384 /dev/vda\n");
@@ -818,15 +612,15 @@ static void test_run_ok(void)
 	expect_com2("disk_template: fsync: ok\n");
 	expect_com2("\"_BHRfS_M\" (btrfs)\n");
 	expect_com2("disk_template: verdict: OK (code 0)");
-	CU_ASSERT_PTR_NULL(strstr(fk->com2, "left a process"));
+	CU_ASSERT_PTR_NULL(strstr(fake_com2(&fx.env), "left a process"));
 }
 
 static void test_run_noop(void)
 {
 	root_setup(1 << 20, "#!/bin/sh\necho pretending\nexit 0\n", 0755);
-	mkdirs(fk->root, "sys/class/block/vda");
+	CU_ASSERT_EQUAL_FATAL(fake_mkdirs(&fx.env, "/sys/class/block/vda"), 0);
 	CU_ASSERT_EQUAL(run_mode(), KTINIT_EXIT_SILENT_NOOP);
-	CU_ASSERT_STRING_EQUAL(fk->sout, "pretending\n");
+	CU_ASSERT_STRING_EQUAL(fx.sout, "pretending\n");
 	expect_com2("disk_template: sysfs: /sys/class/block/vda: present\n");
 	expect_com2("(zeroed)");
 	expect_com2("verdict: FAIL (code 64): mkfs exited 0 but wrote no btrfs superblock");
@@ -849,7 +643,7 @@ static void test_run_exit3(void)
 		   "exit 3\n",
 		   0755);
 	CU_ASSERT_EQUAL(run_mode(), 3);
-	CU_ASSERT_STRING_EQUAL(fk->serr, "ERROR: device is too small to make filesystem\n");
+	CU_ASSERT_STRING_EQUAL(fx.serr, "ERROR: device is too small to make filesystem\n");
 	expect_com2("disk_template: mkfs status: exit 3 after ");
 	expect_com2("disk_template: | ERROR: device is too small to make filesystem\n");
 	expect_com2("disk_template: magic at 0x10040: not read\n");
@@ -868,7 +662,7 @@ static void test_run_missing_device(void)
 {
 	root_setup(0, "#!/bin/sh\nexit 0\n", 0755);
 	CU_ASSERT_EQUAL(run_mode(), KTINIT_EXIT_SETUP);
-	CU_ASSERT_EQUAL(fk->life_phase, 0);
+	CU_ASSERT_EQUAL(fake_count(&fx.env, KTINIT_FRAME_LIFE), 0);
 	expect_com2("disk_template: device: /dev/vda: missing (No such file or directory)\n");
 	expect_com2("verdict: FAIL (code 125): device /dev/vda missing (no /sys/class/block/vda): is a virtio-blk disk attached?\n");
 }
@@ -886,14 +680,13 @@ static void test_run_mkfs_missing_or_not_executable(void)
 
 static void test_run_timeout(void)
 {
-	long t0 = mono_ms();
+	long long t0 = fake_now_ms();
 
 	root_setup(1 << 20, "#!/bin/sh\necho started\nsleep 30\n", 0755);
-	fk->cfg[0][0] = "timeout_s";
-	fk->cfg[0][1] = "1";
+	set_cfg("timeout_s", "1");
 	CU_ASSERT_EQUAL(run_mode(), 124);
-	CU_ASSERT(mono_ms() - t0 < 5000);
-	CU_ASSERT_STRING_EQUAL(fk->sout, "started\n");
+	CU_ASSERT(fake_now_ms() - t0 < 5000);
+	CU_ASSERT_STRING_EQUAL(fx.sout, "started\n");
 	expect_com2("mkfs status: timed out after 1 s, then killed by signal 9");
 	expect_com2("verdict: FAIL (code 124): mkfs did not finish within 1 s");
 }
@@ -901,20 +694,19 @@ static void test_run_timeout(void)
 /* mkfs leaves a child holding its stdout: the run must still end soon. */
 static void test_run_lingering_child(void)
 {
-	long t0 = mono_ms();
+	long long t0 = fake_now_ms();
 
 	root_setup(1 << 20, "#!/bin/sh\n" WRITE_MAGIC "sleep 30 &\necho parent\nexit 0\n",
 		   0755);
 	CU_ASSERT_EQUAL(run_mode(), 0);
-	CU_ASSERT(mono_ms() - t0 < 5000);
+	CU_ASSERT(fake_now_ms() - t0 < 5000);
 	expect_com2("left a process holding its output open");
 }
 
 static void test_run_bad_config(void)
 {
 	root_setup(1 << 20, "#!/bin/sh\nexit 0\n", 0755);
-	fk->cfg[0][0] = "device";
-	fk->cfg[0][1] = "vda";
+	set_cfg("device", "vda");
 	CU_ASSERT_EQUAL(run_mode(), KTINIT_EXIT_SETUP);
 	expect_com2("disk_template: config: [disk_template] device: 'vda' is not an absolute path\n");
 }
@@ -928,8 +720,8 @@ static void test_run_big_output(void)
 		   "echo 'last words' >&2\nexit 1\n",
 		   0755);
 	CU_ASSERT_EQUAL(run_mode(), 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(fk->sout, "out line 0\nout line 1\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(fk->sout, "out line 19999\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(fx.sout, "out line 0\nout line 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(fx.sout, "out line 19999\n"));
 	expect_com2("not shown (all were sent as frames)");
 	expect_com2("| out line 19999\n");
 	expect_com2("| last words\n");
@@ -961,28 +753,25 @@ static void test_run_real_mkfs_btrfs(void)
 		return;
 	}
 	root_setup(256 << 20, NULL, 0);
-	join(p, sizeof(p), fk->root, "bin/mkfs.btrfs");
+	fake_host_path(&fx.env, "/bin/mkfs.btrfs", p);
 	CU_ASSERT_FATAL(symlink(mkfs, p) == 0);
 	CU_ASSERT_EQUAL(run_mode(), 0);
 	expect_com2("256.0 MiB");
 	expect_com2("\"_BHRfS_M\" (btrfs)\n");
-	CU_ASSERT_PTR_NOT_NULL(strstr(fk->sout, "btrfs-progs"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(fx.sout, "btrfs-progs"));
 
 	root_setup(16 << 20, NULL, 0);
-	join(p, sizeof(p), fk->root, "bin/mkfs.btrfs");
+	fake_host_path(&fx.env, "/bin/mkfs.btrfs", p);
 	CU_ASSERT_FATAL(symlink(mkfs, p) == 0);
 	CU_ASSERT_EQUAL(run_mode(), 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(fk->serr, "too small"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(fx.serr, "too small"));
 	expect_com2("too small");
 	expect_com2("verdict: FAIL (code 1): mkfs failed: exit 1\n");
 }
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct kt_unit_case cases[] = {
 		{ "magic: valid", test_magic_valid },
 		{ "magic: zeroed and other", test_magic_zeroed_and_other },
 		{ "magic: short file", test_magic_short },
@@ -1008,35 +797,18 @@ int main(void)
 		{ "run: bad config", test_run_bad_config },
 		{ "run: big output", test_run_big_output },
 		{ "run: real mkfs.btrfs", test_run_real_mkfs_btrfs },
+		{ NULL, NULL },
 	};
-	unsigned int failures;
-	CU_pSuite suite;
-	size_t i;
+	int rc;
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_disk_template.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	run_res = calloc(1, sizeof(*run_res));
-	fk = calloc(1, sizeof(*fk));
-	if (!mkdtemp(tmpdir) || !run_res || !fk) {
+	if (!run_res || fake_init(&scratch, NULL) < 0) {
 		perror("test_disk_template: setup");
 		return 99;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	suite = CU_add_suite("disk_template", NULL, NULL);
-	for (i = 0; suite && i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-			suite = NULL;
-	if (!suite) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	rm_rf(tmpdir);
+	rc = kt_unit_run("disk_template", cases);
+	fx_free();
+	fake_fini(&scratch);
 	free(run_res);
-	free(fk);
-	return failures > 0 ? 1 : 0;
+	return rc;
 }

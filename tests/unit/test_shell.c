@@ -1,7 +1,8 @@
 /* Unit tests of the shell mode's parts: the console <-> PTY proxy, the
  * banner (from a fixture /proc and /sys), the cmdline terminal parsing, the
  * shell's environment, the exec command, and the whole mode driven through
- * a fake services table with a real PTY standing in for the console. */
+ * the fake services table (fake_services.c) with a real PTY standing in for
+ * the console. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
@@ -13,8 +14,6 @@
 #include <pthread.h>
 #include <pty.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,35 +24,26 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
 #include <ktinit/mode.h>
 
 #include "banner.h"
 #include "console.h"
+#include "fake_services.h"
 #include "prep.h"
 #include "proxy.h"
 #include "session.h"
+#include "unit.h"
 #include "winsize.h"
 
 #define MIB (1u << 20)
 
 extern const struct ktinit_mode_ops ktinit_mode;
-extern char **environ;
 
 /* --- helpers ---------------------------------------------------------------- */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void fill_pattern(uint8_t *buf, size_t len, uint32_t seed)
 {
@@ -106,14 +96,14 @@ struct peer {
 static int pump_duplex(struct peer *p)
 {
 	size_t woff = 0, roff = 0;
-	long long deadline = now_ms() + 60000;
+	long long deadline = fake_now_ms() + 60000;
 
 	set_nonblock(p->fd);
 	while (woff < p->outlen || roff < p->inlen) {
 		struct pollfd pfd = { .fd = p->fd };
 		ssize_t n;
 
-		if (now_ms() > deadline)
+		if (fake_now_ms() > deadline)
 			return -1;
 		if (woff < p->outlen)
 			pfd.events |= POLLOUT;
@@ -195,47 +185,81 @@ static void socketpair_small(int sv[2])
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
+/* close() once: -1 marks an fd that is closed already. */
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* A proxy's two lines as small-buffer socketpairs: con stands in for the
+ * console, mas for the PTY master; [0] is the proxy's end, [1] the
+ * test's. */
+struct lines {
+	int con[2], mas[2];
+};
+
+/* Open both lines; the proxy over them answers "exited?" from d. */
+static struct shell_proxy lines_open(struct lines *l, struct done_flag *d)
+{
+	socketpair_small(l->con);
+	socketpair_small(l->mas);
+	return proxy_for(l->con[0], l->mas[0], d);
+}
+
+static void lines_close(struct lines *l)
+{
+	close_fd(&l->con[0]);
+	close_fd(&l->con[1]);
+	close_fd(&l->mas[0]);
+	close_fd(&l->mas[1]);
+}
+
+/* 1 when what fd has to read right now (fd made non-blocking) is exactly
+ * want: those bytes, nothing more. */
+static int holds_exactly(int fd, const char *want)
+{
+	char buf[64];
+	size_t len = strlen(want);
+
+	set_nonblock(fd);
+	return read_now(fd, buf, sizeof(buf)) == len &&
+	       memcmp(buf, want, len) == 0;
+}
+
 /* --- proxy on socketpairs --------------------------------------------------- */
 
 static void test_proxy_small_both_ways(void)
 {
-	int con[2], mas[2]; /* [0]: the proxy's end, [1]: the test's */
 	struct done_flag d = { 0 };
-	struct shell_proxy p;
-	char buf[64];
-	int fl_con, fl_mas;
+	struct lines l;
+	struct shell_proxy p = lines_open(&l, &d);
+	int fl_con = fcntl(l.con[0], F_GETFL), fl_mas = fcntl(l.mas[0], F_GETFL);
 
-	socketpair_small(con);
-	socketpair_small(mas);
-	fl_con = fcntl(con[0], F_GETFL);
-	fl_mas = fcntl(mas[0], F_GETFL);
-	CU_ASSERT(write(con[1], "hello", 5) == 5);
-	CU_ASSERT(write(mas[1], "world", 5) == 5);
-	p = proxy_for(con[0], mas[0], &d);
+	CU_ASSERT(write(l.con[1], "hello", 5) == 5);
+	CU_ASSERT(write(l.mas[1], "world", 5) == 5);
 	/* The master side hangs up once it has "hello": run the proxy in
 	 * this thread and the master peer in another. */
 	{
 		uint8_t in[5];
-		struct peer mp = { .fd = mas[1], .in = in, .inlen = 5,
+		struct peer mp = { .fd = l.mas[1], .in = in, .inlen = 5,
 				   .close_after = 1 };
 		pthread_t th;
 
 		CU_ASSERT_FATAL(pthread_create(&th, NULL, peer_thread, &mp) == 0);
 		CU_ASSERT(shell_proxy_run(&p) == 0);
 		pthread_join(th, NULL);
+		l.mas[1] = -1; /* closed by the peer */
 		CU_ASSERT(mp.rc == 0);
 		CU_ASSERT(memcmp(in, "hello", 5) == 0);
 	}
-	set_nonblock(con[1]);
-	CU_ASSERT(read_now(con[1], buf, sizeof(buf)) == 5);
-	CU_ASSERT(memcmp(buf, "world", 5) == 0);
+	CU_ASSERT(holds_exactly(l.con[1], "world"));
 	/* Flags put back: the proxy's O_NONBLOCK does not leak. */
-	CU_ASSERT(fcntl(con[0], F_GETFL) == fl_con);
-	CU_ASSERT(fcntl(mas[0], F_GETFL) == fl_mas);
+	CU_ASSERT(fcntl(l.con[0], F_GETFL) == fl_con);
+	CU_ASSERT(fcntl(l.mas[0], F_GETFL) == fl_mas);
 	CU_ASSERT(d.calls > 0);
-	close(con[0]);
-	close(con[1]);
-	close(mas[0]);
+	lines_close(&l);
 }
 
 static void run_mib_socketpair(int with_eintr, int *interrupts);
@@ -263,10 +287,10 @@ static void test_proxy_eintr(void)
 
 static void run_mib_socketpair(int with_eintr, int *interrupts)
 {
-	int con[2], mas[2];
 	uint8_t *a = malloc(MIB), *b = malloc(MIB);
 	uint8_t *got_a = malloc(MIB), *got_b = malloc(MIB);
 	struct done_flag d = { 0 };
+	struct lines l;
 	struct shell_proxy p;
 	struct peer cp, mp;
 	pthread_t tc, tm;
@@ -277,11 +301,11 @@ static void run_mib_socketpair(int with_eintr, int *interrupts)
 	CU_ASSERT_FATAL(a && b && got_a && got_b);
 	fill_pattern(a, MIB, 1);
 	fill_pattern(b, MIB, 2);
-	socketpair_small(con);
-	socketpair_small(mas);
-	cp = (struct peer){ .fd = con[1], .out = a, .outlen = MIB, .in = got_b,
+	p = lines_open(&l, &d);
+	p.linger_ms = 10000;
+	cp = (struct peer){ .fd = l.con[1], .out = a, .outlen = MIB, .in = got_b,
 			    .inlen = MIB };
-	mp = (struct peer){ .fd = mas[1], .out = b, .outlen = MIB, .in = got_a,
+	mp = (struct peer){ .fd = l.mas[1], .out = b, .outlen = MIB, .in = got_a,
 			    .inlen = MIB, .close_after = 1 };
 	/* The helper threads never see SIGALRM: only the proxy is tested. */
 	sigemptyset(&alrm);
@@ -295,8 +319,6 @@ static void run_mib_socketpair(int with_eintr, int *interrupts)
 		sigaction(SIGALRM, &sa, NULL);
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
-	p = proxy_for(con[0], mas[0], &d);
-	p.linger_ms = 10000;
 	CU_ASSERT(shell_proxy_run(&p) == 0);
 	if (with_eintr) {
 		setitimer(ITIMER_REAL, &off, NULL);
@@ -305,19 +327,14 @@ static void run_mib_socketpair(int with_eintr, int *interrupts)
 	}
 	pthread_join(tc, NULL);
 	pthread_join(tm, NULL);
+	l.mas[1] = -1; /* closed by its peer */
 	CU_ASSERT(cp.rc == 0);
 	CU_ASSERT(mp.rc == 0);
 	CU_ASSERT(memcmp(a, got_a, MIB) == 0);
 	CU_ASSERT(memcmp(b, got_b, MIB) == 0);
 	/* Nothing after the last byte. */
-	{
-		char extra[16];
-
-		CU_ASSERT(read_now(con[1], extra, sizeof(extra)) == 0);
-	}
-	close(con[0]);
-	close(con[1]);
-	close(mas[0]);
+	CU_ASSERT(holds_exactly(l.con[1], ""));
+	lines_close(&l);
 	free(a);
 	free(b);
 	free(got_a);
@@ -326,78 +343,53 @@ static void run_mib_socketpair(int with_eintr, int *interrupts)
 
 static void test_proxy_hangup_no_stray_socketpair(void)
 {
-	int con[2], mas[2];
 	struct done_flag d = { 0 };
-	struct shell_proxy p;
-	char buf[64];
+	struct lines l;
+	struct shell_proxy p = lines_open(&l, &d);
 
-	socketpair_small(con);
-	socketpair_small(mas);
 	/* The shell's last words, then its hang-up, while the user keeps
 	 * typing: the late keystrokes must stay unread, the last words must
 	 * arrive whole, and nothing else. */
-	CU_ASSERT(write(mas[1], "bye\n", 4) == 4);
-	close(mas[1]);
-	CU_ASSERT(write(con[1], "late", 4) == 4);
-	p = proxy_for(con[0], mas[0], &d);
+	CU_ASSERT(write(l.mas[1], "bye\n", 4) == 4);
+	close_fd(&l.mas[1]);
+	CU_ASSERT(write(l.con[1], "late", 4) == 4);
 	CU_ASSERT(shell_proxy_run(&p) == 0);
-	set_nonblock(con[1]);
-	CU_ASSERT(read_now(con[1], buf, sizeof(buf)) == 4);
-	CU_ASSERT(memcmp(buf, "bye\n", 4) == 0);
-	set_nonblock(con[0]);
-	CU_ASSERT(read_now(con[0], buf, sizeof(buf)) == 4);
-	CU_ASSERT(memcmp(buf, "late", 4) == 0);
-	close(con[0]);
-	close(con[1]);
-	close(mas[0]);
+	CU_ASSERT(holds_exactly(l.con[1], "bye\n"));
+	CU_ASSERT(holds_exactly(l.con[0], "late"));
+	lines_close(&l);
 }
 
 static void test_proxy_console_hangup(void)
 {
-	int con[2], mas[2];
 	struct done_flag d = { 0 };
-	struct shell_proxy p;
-	char buf[16];
-	long long t0 = now_ms();
+	struct lines l;
+	struct shell_proxy p = lines_open(&l, &d);
+	long long t0 = fake_now_ms();
 
-	socketpair_small(con);
-	socketpair_small(mas);
-	CU_ASSERT(write(con[1], "junk", 4) == 4);
-	close(con[1]);
-	p = proxy_for(con[0], mas[0], &d);
+	CU_ASSERT(write(l.con[1], "junk", 4) == 4);
+	close_fd(&l.con[1]);
 	CU_ASSERT(shell_proxy_run(&p) == -EPIPE);
-	CU_ASSERT(now_ms() - t0 < 1000);
+	CU_ASSERT(fake_now_ms() - t0 < 1000);
 	/* Bytes of a hung-up line are not forwarded. */
-	set_nonblock(mas[1]);
-	CU_ASSERT(read_now(mas[1], buf, sizeof(buf)) == 0);
-	close(con[0]);
-	close(mas[0]);
-	close(mas[1]);
+	CU_ASSERT(holds_exactly(l.mas[1], ""));
+	lines_close(&l);
 }
 
 static void test_proxy_exit_with_pty_held(void)
 {
-	int con[2], mas[2];
 	struct done_flag d = { .exited = 1 };
-	struct shell_proxy p;
-	char buf[16];
+	struct lines l;
+	struct shell_proxy p = lines_open(&l, &d);
 	long long t0;
 
 	/* The shell is gone but a background job keeps the PTY open and
 	 * quiet: one quiet tick ends the proxy, the output before is kept. */
-	socketpair_small(con);
-	socketpair_small(mas);
-	CU_ASSERT(write(mas[1], "out", 3) == 3);
-	p = proxy_for(con[0], mas[0], &d);
-	t0 = now_ms();
+	CU_ASSERT(write(l.mas[1], "out", 3) == 3);
+	t0 = fake_now_ms();
 	CU_ASSERT(shell_proxy_run(&p) == 0);
-	CU_ASSERT(now_ms() - t0 < 1000);
-	set_nonblock(con[1]);
-	CU_ASSERT(read_now(con[1], buf, sizeof(buf)) == 3);
-	close(con[0]);
-	close(con[1]);
-	close(mas[0]);
-	close(mas[1]);
+	CU_ASSERT(fake_now_ms() - t0 < 1000);
+	CU_ASSERT(holds_exactly(l.con[1], "out"));
+	lines_close(&l);
 }
 
 struct chatter {
@@ -433,34 +425,26 @@ static void *drain_thread(void *arg)
 
 static void test_proxy_linger_bounded(void)
 {
-	int con[2], mas[2];
 	struct done_flag d = { .exited = 1 };
-	struct chatter w, r;
-	struct shell_proxy p;
+	struct lines l;
+	struct shell_proxy p = lines_open(&l, &d);
+	struct chatter w = { .fd = l.mas[1] }, r = { .fd = l.con[1] };
 	pthread_t tw, tr;
 	long long t0, took;
 
 	/* A job that never stops talking cannot hold the VM up. */
-	socketpair_small(con);
-	socketpair_small(mas);
-	w = (struct chatter){ .fd = mas[1] };
-	r = (struct chatter){ .fd = con[1] };
-	set_nonblock(mas[1]);
+	set_nonblock(l.mas[1]);
 	pthread_create(&tw, NULL, chatter_thread, &w);
 	pthread_create(&tr, NULL, drain_thread, &r);
-	p = proxy_for(con[0], mas[0], &d);
 	p.linger_ms = 300;
-	t0 = now_ms();
+	t0 = fake_now_ms();
 	CU_ASSERT(shell_proxy_run(&p) == 0);
-	took = now_ms() - t0;
+	took = fake_now_ms() - t0;
 	CU_ASSERT(took >= 250 && took < 2000);
 	w.stop = r.stop = 1;
 	pthread_join(tw, NULL);
 	pthread_join(tr, NULL);
-	close(con[0]);
-	close(con[1]);
-	close(mas[0]);
-	close(mas[1]);
+	lines_close(&l);
 }
 
 /* --- proxy on a real PTY ------------------------------------------------------ */
@@ -533,7 +517,6 @@ static void test_proxy_hangup_no_stray_pty(void)
 	int master, slave, con[2];
 	struct done_flag d = { 0 };
 	struct shell_proxy p;
-	char buf[64];
 	pid_t pid;
 
 	CU_ASSERT_FATAL(openpty(&master, &slave, NULL, NULL, NULL) == 0);
@@ -555,11 +538,8 @@ static void test_proxy_hangup_no_stray_pty(void)
 	CU_ASSERT(write(con[1], "late", 4) == 4);
 	p = proxy_for(con[0], master, &d);
 	CU_ASSERT(shell_proxy_run(&p) == 0);
-	set_nonblock(con[1]);
-	CU_ASSERT(read_now(con[1], buf, sizeof(buf)) == 4);
-	CU_ASSERT(memcmp(buf, "bye\n", 4) == 0);
-	set_nonblock(con[0]);
-	CU_ASSERT(read_now(con[0], buf, sizeof(buf)) == 4);
+	CU_ASSERT(holds_exactly(con[1], "bye\n"));
+	CU_ASSERT(holds_exactly(con[0], "late"));
 	close(master);
 	close(con[0]);
 	close(con[1]);
@@ -688,57 +668,38 @@ static void test_term_from_cmdline(void)
 
 /* --- banner ---------------------------------------------------------------------- */
 
-static char root[64]; /* a mkdtemp name: short */
-
-static int root_path(void *arg, const char *guest, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s%s", (const char *)arg, guest);
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static void put_file(const char *rel, const char *text, mode_t mode)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	/* mkdir -p of the parent */
-	snprintf(dir, sizeof(dir), "%s", path);
-	for (char *p = dir + strlen(root) + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(dir, 0755);
-			*p = '/';
-		}
-	}
-	f = fopen(path, "w");
-	CU_ASSERT_FATAL(f != NULL);
-	fputs(text, f);
-	fclose(f);
-	chmod(path, mode);
-}
+/* The guest root of the banner and mode tests: a fake services table over
+ * a temporary directory (fake_services.c). */
+static struct fake_env fx;
 
 static void make_root(void)
 {
-	snprintf(root, sizeof(root), "/tmp/ktinit-shell-XXXXXX");
-	CU_ASSERT_FATAL(mkdtemp(root) != NULL);
+	CU_ASSERT_EQUAL_FATAL(fake_init(&fx, NULL), 0);
 }
 
 static void remove_root(void)
 {
-	char cmd[PATH_MAX + 16];
+	fake_fini(&fx);
+}
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", root);
+static void put_file(const char *guest, const char *text, mode_t mode)
+{
+	CU_ASSERT_EQUAL_FATAL(fake_put(&fx, guest, text, mode), 0);
+}
+
+/* The banner's path callback: the services' path() under the root. */
+static int root_path(void *arg, const char *guest, char *buf, size_t len)
+{
+	struct ktinit_ctx *ctx = arg;
+
+	return ctx->svc->path(ctx, guest, buf, len);
 }
 
 static char *banner_text(const char *topo, const char *search)
 {
 	struct shell_banner_src src = {
 		.path = root_path,
-		.arg = root,
+		.arg = &fx.ctx,
 		.release = "6.12.0-test",
 		.topo = topo,
 		.search = search,
@@ -928,189 +889,6 @@ static void test_env_build(void)
 
 /* --- the mode through a fake services table ------------------------------------------ */
 
-struct fake {
-	const char *conf_exec, *conf_shell, *conf_banner;
-	const char *cmdline[8][2];
-	int log_fd;      /* the test's stderr, saved before setup_stdio */
-	int result_fd;   /* where send_exit reports "TYPE CODE" */
-	int drained;
-};
-
-static struct fake fk;
-
-static const char *f_config_get(struct ktinit_ctx *ctx, const char *section,
-				const char *key, const char *def)
-{
-	const char *v = NULL;
-
-	(void)ctx;
-	if (strcmp(section, "shell"))
-		return def;
-	if (!strcmp(key, "exec"))
-		v = fk.conf_exec;
-	else if (!strcmp(key, "shell"))
-		v = fk.conf_shell;
-	else if (!strcmp(key, "banner"))
-		v = fk.conf_banner;
-	return v ? v : def;
-}
-
-static long f_config_long(struct ktinit_ctx *ctx, const char *section,
-			  const char *key, long def, long min, long max)
-{
-	(void)ctx, (void)section, (void)key, (void)min, (void)max;
-	return def;
-}
-
-static const char *f_cmdline_get(struct ktinit_ctx *ctx, const char *key)
-{
-	(void)ctx;
-	for (int i = 0; i < 8 && fk.cmdline[i][0]; i++)
-		if (!strcmp(fk.cmdline[i][0], key))
-			return fk.cmdline[i][1];
-	return NULL;
-}
-
-static void f_log(struct ktinit_ctx *ctx, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	(void)ctx;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	dprintf(fk.log_fd, "  [log %d] %s\n", level, msg);
-}
-
-static void f_com2(struct ktinit_ctx *ctx, const char *fmt, ...)
-{
-	(void)ctx, (void)fmt;
-}
-
-static int f_frame_send(struct ktinit_ctx *ctx, uint32_t type, const void *buf,
-			size_t len)
-{
-	(void)ctx, (void)type, (void)buf, (void)len;
-	return -ENODEV;
-}
-
-static int f_life(struct ktinit_ctx *ctx, uint8_t phase, const char *reason)
-{
-	(void)ctx, (void)phase, (void)reason;
-	return -ENODEV;
-}
-
-/* Like the core: posix_spawn, SETSID + open for a controlling tty. */
-static pid_t f_spawn(struct ktinit_ctx *ctx, const struct ktinit_spawn *req)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	char *const *envp = (char *const *)(req->envp ? req->envp
-						     : (const char *const *)environ);
-	pid_t pid;
-	int err;
-
-	(void)ctx;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	{
-		sigset_t all;
-
-		/* The test ignores SIGPIPE; its children must not. */
-		sigfillset(&all);
-		posix_spawnattr_setsigdefault(&attr, &all);
-	}
-	if (req->ctty_path)
-		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
-						 POSIX_SPAWN_SETSID);
-	else if (req->new_pgrp)
-		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
-						 POSIX_SPAWN_SETPGROUP);
-	else
-		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-	if (req->ctty_path) {
-		posix_spawn_file_actions_addopen(&fa, 0, req->ctty_path, O_RDWR, 0);
-		posix_spawn_file_actions_adddup2(&fa, 0, 1);
-		posix_spawn_file_actions_adddup2(&fa, 0, 2);
-	} else if (req->use_fds) {
-		posix_spawn_file_actions_adddup2(&fa, req->stdin_fd, 0);
-		posix_spawn_file_actions_adddup2(&fa, req->stdout_fd, 1);
-		posix_spawn_file_actions_adddup2(&fa, req->stderr_fd, 2);
-	}
-	err = posix_spawnp(&pid, req->argv[0], &fa, &attr,
-			   (char *const *)req->argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return err ? -err : pid;
-}
-
-static int f_wait(struct ktinit_ctx *ctx, pid_t pid, int timeout_ms, int *wstatus)
-{
-	long long deadline = now_ms() + timeout_ms;
-
-	(void)ctx;
-	for (;;) {
-		pid_t r = waitpid(pid, wstatus, WNOHANG);
-
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -ECHILD;
-		if (timeout_ms >= 0 && now_ms() >= deadline)
-			return -ETIMEDOUT;
-		usleep(1000);
-	}
-}
-
-static int f_default_setup_stdio(struct ktinit_ctx *ctx)
-{
-	(void)ctx;
-	return -ENOSYS;
-}
-
-static void f_drain_stdio(struct ktinit_ctx *ctx)
-{
-	(void)ctx;
-	fk.drained = 1;
-}
-
-static void f_send_exit(struct ktinit_ctx *ctx, uint32_t type, int code)
-{
-	(void)ctx;
-	dprintf(fk.result_fd, "%s %d %d\n",
-		type == KTINIT_FRAME_EXCX ? "EXCX" : "EXIT", code, fk.drained);
-}
-
-static void f_default_report_exit(struct ktinit_ctx *ctx, int code)
-{
-	f_send_exit(ctx, KTINIT_FRAME_EXIT, code);
-}
-
-static int f_path(struct ktinit_ctx *ctx, const char *guest, char *buf, size_t len)
-{
-	(void)ctx;
-	return root_path(root, guest, buf, len);
-}
-
-static const struct ktinit_services fake_svc = {
-	.abi = KTINIT_MODE_ABI_VERSION,
-	.config_get = f_config_get,
-	.config_long = f_config_long,
-	.cmdline_get = f_cmdline_get,
-	.log = f_log,
-	.com2 = f_com2,
-	.frame_send = f_frame_send,
-	.life = f_life,
-	.spawn = f_spawn,
-	.wait = f_wait,
-	.default_setup_stdio = f_default_setup_stdio,
-	.drain_stdio = f_drain_stdio,
-	.send_exit = f_send_exit,
-	.default_report_exit = f_default_report_exit,
-	.path = f_path,
-};
-
 static void test_mode_descriptor(void)
 {
 	const struct ktinit_mode_ops *m = &ktinit_mode;
@@ -1130,85 +908,104 @@ static void test_mode_descriptor(void)
 
 static void test_exec_cmd_sources(void)
 {
-	struct ktinit_ctx ctx = { .svc = &fake_svc };
+	struct ktinit_ctx *ctx = &fx.ctx;
 	char *cmd;
 
-	memset(&fk, 0, sizeof(fk));
-	fk.log_fd = 2;
 	make_root();
 	/* none: interactive */
-	CU_ASSERT(shell_exec_cmd(&ctx, &cmd) == 0 && cmd == NULL);
+	CU_ASSERT(shell_exec_cmd(ctx, &cmd) == 0 && cmd == NULL);
 	/* /exec_cmd, trimmed */
 	put_file("/exec_cmd", "\n  echo a; exit 3 \n\n", 0644);
-	CU_ASSERT(shell_exec_cmd(&ctx, &cmd) == 0);
+	CU_ASSERT(shell_exec_cmd(ctx, &cmd) == 0);
 	CU_ASSERT(cmd && !strcmp(cmd, "echo a; exit 3"));
 	free(cmd);
 	/* [shell] exec wins */
-	fk.conf_exec = "uname -r";
-	CU_ASSERT(shell_exec_cmd(&ctx, &cmd) == 0);
+	fake_set(&fx, "shell", "exec", "uname -r");
+	CU_ASSERT(shell_exec_cmd(ctx, &cmd) == 0);
 	CU_ASSERT(cmd && !strcmp(cmd, "uname -r"));
 	free(cmd);
-	fk.conf_exec = NULL;
+	fake_set(&fx, "shell", "exec", NULL);
 	/* blank: interactive */
 	put_file("/exec_cmd", " \n\t\n", 0644);
-	CU_ASSERT(shell_exec_cmd(&ctx, &cmd) == 0 && cmd == NULL);
+	CU_ASSERT(shell_exec_cmd(ctx, &cmd) == 0 && cmd == NULL);
 	/* unreadable: an error, not a silent interactive shell */
 	{
 		char p[PATH_MAX];
 
-		snprintf(p, sizeof(p), "%s/exec_cmd", root);
+		fake_host_path(&fx, "/exec_cmd", p);
 		unlink(p);
 		mkdir(p, 0755);
-		CU_ASSERT(shell_exec_cmd(&ctx, &cmd) == -EISDIR && cmd == NULL);
+		CU_ASSERT(shell_exec_cmd(ctx, &cmd) == -EISDIR && cmd == NULL);
 	}
 	remove_root();
+}
+
+/* A mode booted by boot_mode: the child, our end of its console, a slave
+ * fd we hold so that the master reads no EIO while the child has not
+ * opened its console yet, and the read end of the child's exit report. */
+struct booted {
+	pid_t pid;
+	int master, slave, result;
+};
+
+/* In the booted child, once the mode is done: one "TYPE CODE DRAINED" line
+ * per exit frame it sent, DRAINED 1 when drain_stdio came before it. */
+static void report_exits(int fd)
+{
+	for (size_t i = 0; i < fx.nframes; i++) {
+		const struct fake_frame *f = &fx.frames[i];
+
+		if (f->type != KTINIT_FRAME_EXIT && f->type != KTINIT_FRAME_EXCX)
+			continue;
+		dprintf(fd, "%s %d %d\n",
+			f->type == KTINIT_FRAME_EXCX ? "EXCX" : "EXIT",
+			f->len == 4 ? (int)ktinit_get_le32(f->data) : -1,
+			fx.drain_at >= 0 && (size_t)fx.drain_at <= i);
+	}
 }
 
 /* Boot the mode in a child whose console is the slave of a PTY we hold:
  * <root>/dev/hvc0 is a symlink to it, <root>/dev/pts to the real devpts
  * (so nothing gets mounted), busybox installs its applets into <root>/bin.
- * Returns the child's pid; *master is our end of its console, *result the
- * read end of the send_exit report, *slave a slave fd we hold so that the
- * master reads no EIO while the child has not opened its console yet. */
-static pid_t boot_mode(int *master, int *slave, int *result)
+ * The child runs the hooks as the core does and reports its exit frames
+ * (report_exits) before it ends with 0. */
+static void boot_mode(struct booted *b)
 {
 	char name[64], link[PATH_MAX];
 	int rp[2];
-	pid_t pid;
 
-	CU_ASSERT_FATAL(openpty(master, slave, name, NULL, NULL) == 0);
+	CU_ASSERT_FATAL(openpty(&b->master, &b->slave, name, NULL, NULL) == 0);
 	CU_ASSERT_FATAL(pipe(rp) == 0);
-	snprintf(link, sizeof(link), "%s/dev", root);
-	mkdir(link, 0755);
-	snprintf(link, sizeof(link), "%s/dev/hvc0", root);
+	CU_ASSERT_EQUAL_FATAL(fake_mkdirs(&fx, "/dev"), 0);
+	fake_host_path(&fx, "/dev/hvc0", link);
 	CU_ASSERT_FATAL(symlink(name, link) == 0);
-	snprintf(link, sizeof(link), "%s/dev/pts", root);
+	fake_host_path(&fx, "/dev/pts", link);
 	CU_ASSERT_FATAL(symlink("/dev/pts", link) == 0);
 	fflush(NULL);
-	pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0) {
-		struct ktinit_ctx ctx = { .svc = &fake_svc };
+	b->pid = fork();
+	CU_ASSERT_FATAL(b->pid >= 0);
+	if (b->pid == 0) {
+		struct ktinit_ctx *ctx = &fx.ctx;
 		int code;
 
-		close(*master);
-		close(*slave);
+		close(b->master);
+		close(b->slave);
 		close(rp[0]);
 		alarm(60);
 		/* The test process may have its own session: be a fresh one,
 		 * like PID 1, which has no controlling terminal. */
 		setsid();
-		fk.log_fd = dup(2);
-		fk.result_fd = rp[1];
-		if (ktinit_mode.setup_stdio(&ctx) < 0)
+		/* FAKE_VERBOSE echoes to the test's stderr, not the console. */
+		fx.echo_fd = dup(2);
+		if (ktinit_mode.setup_stdio(ctx) < 0)
 			_exit(90);
-		code = ktinit_mode.run(&ctx);
-		ktinit_mode.report_exit(&ctx, code);
+		code = ktinit_mode.run(ctx);
+		ktinit_mode.report_exit(ctx, code);
+		report_exits(rp[1]);
 		_exit(0);
 	}
 	close(rp[1]);
-	*result = rp[0];
-	return pid;
+	b->result = rp[0];
 }
 
 /* Read the console until needle shows up (or timeout); everything read is
@@ -1216,12 +1013,12 @@ static pid_t boot_mode(int *master, int *slave, int *result)
 static int expect(int master, char *acc, size_t cap, const char *needle,
 		  int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = fake_now_ms() + timeout_ms;
 	size_t len = strlen(acc);
 
 	while (!strstr(acc, needle)) {
 		struct pollfd pfd = { .fd = master, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - fake_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || len + 1 >= cap)
@@ -1241,178 +1038,162 @@ static int expect(int master, char *acc, size_t cap, const char *needle,
 	return 0;
 }
 
-static void read_result(int fd, char *buf, size_t len)
+/* Wait for the booted child, which must end with 0 after its report, check
+ * the report is exactly want_result, and close our fds. The root stays
+ * for the caller to look at and remove. */
+static void end_mode(struct booted *b, const char *want_result)
 {
-	ssize_t n = read(fd, buf, len - 1);
+	char res[64];
+	ssize_t n;
+	int st;
 
-	buf[n > 0 ? n : 0] = '\0';
+	waitpid(b->pid, &st, 0);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	n = read(b->result, res, sizeof(res) - 1);
+	res[n > 0 ? n : 0] = '\0';
+	CU_ASSERT_STRING_EQUAL(res, want_result);
+	close(b->master);
+	close(b->slave);
+	close(b->result);
 }
 
-/* The mode tests install busybox's applets, as the guest does. */
-static int have_busybox(void)
+/* The mode tests install busybox's applets, as the guest does: without
+ * busybox, 0 (skip the test); else 1 with a fresh root whose [shell] shell
+ * is shell (NULL: not set yet). */
+static int mode_root(const char *shell)
 {
-	if (system("command -v busybox >/dev/null 2>&1") == 0)
-		return 1;
-	fprintf(stderr, "  (skipped: no busybox on PATH) ");
-	return 0;
+	if (system("command -v busybox >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "  (skipped: no busybox on PATH) ");
+		return 0;
+	}
+	make_root();
+	if (shell)
+		fake_set(&fx, "shell", "shell", shell);
+	return 1;
+}
+
+/* 1 when <root><guest> exists. */
+static int root_has(const char *guest)
+{
+	char path[PATH_MAX];
+
+	fake_host_path(&fx, guest, path);
+	return access(path, F_OK) == 0;
 }
 
 static void test_mode_exec(void)
 {
-	char out[8192] = "", res[64], hook[PATH_MAX];
-	int master, slave, result, st;
-	pid_t pid;
+	char out[8192] = "";
+	struct booted b;
 
-	if (!have_busybox())
+	if (!mode_root("sh"))
 		return;
-	memset(&fk, 0, sizeof(fk));
-	fk.conf_shell = "sh";
-	make_root();
 	put_file("/exec_cmd", "echo a; printf b >&2; exit 3\n", 0644);
 	/* one "#!" script, one plain executable script: both must run */
 	put_file("/sched_enable",
 		 "#!/bin/sh\necho enabled; echo enabled > \"$0.ran\"\n", 0755);
 	put_file("/sched_disable",
 		 "echo disabled; echo disabled > \"$0.ran\"\n", 0755);
-	pid = boot_mode(&master, &slave, &result);
+	boot_mode(&b);
 	/* The console never sees "\r": OPOST is off for the command and
 	 * for the hooks around it. */
-	CU_ASSERT(expect(master, out, sizeof(out), "enabled\na\nbdisabled\n",
+	CU_ASSERT(expect(b.master, out, sizeof(out), "enabled\na\nbdisabled\n",
 			 20000));
-	waitpid(pid, &st, 0);
-	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	end_mode(&b, "EXCX 3 1\n"); /* drained, then EXCX */
 	CU_ASSERT_PTR_NULL(strchr(out, '\r'));
-	read_result(result, res, sizeof(res));
-	CU_ASSERT_STRING_EQUAL(res, "EXCX 3 1\n"); /* drained, then EXCX */
-	snprintf(hook, sizeof(hook), "%s/sched_enable.ran", root);
-	CU_ASSERT(access(hook, F_OK) == 0);
-	snprintf(hook, sizeof(hook), "%s/sched_disable.ran", root);
-	CU_ASSERT(access(hook, F_OK) == 0);
-	snprintf(hook, sizeof(hook), "%s/bin/ls", root);
-	CU_ASSERT(access(hook, F_OK) == 0); /* busybox --install -s ran */
-	close(master);
-	close(slave);
-	close(result);
+	CU_ASSERT(root_has("/sched_enable.ran"));
+	CU_ASSERT(root_has("/sched_disable.ran"));
+	CU_ASSERT(root_has("/bin/ls")); /* busybox --install -s ran */
 	remove_root();
 }
 
 static void test_mode_exec_signal(void)
 {
-	char out[4096] = "", res[64];
-	int master, slave, result, st;
-	pid_t pid;
+	char out[4096] = "";
+	struct booted b;
 
-	if (!have_busybox())
+	if (!mode_root("sh"))
 		return;
-	memset(&fk, 0, sizeof(fk));
-	make_root();
-	fk.conf_exec = "echo x; kill -9 $$";
-	fk.conf_shell = "sh";
-	pid = boot_mode(&master, &slave, &result);
-	expect(master, out, sizeof(out), "x", 20000);
-	waitpid(pid, &st, 0);
-	read_result(result, res, sizeof(res));
-	CU_ASSERT_STRING_EQUAL(res, "EXCX 137 1\n");
-	close(master);
-	close(slave);
-	close(result);
+	fake_set(&fx, "shell", "exec", "echo x; kill -9 $$");
+	boot_mode(&b);
+	expect(b.master, out, sizeof(out), "x", 20000);
+	end_mode(&b, "EXCX 137 1\n");
 	remove_root();
 }
 
 static void test_mode_interactive(void)
 {
-	char out[65536] = "", res[64], sh[PATH_MAX];
-	int master, slave, result, st;
-	pid_t pid;
+	char out[65536] = "", sh[PATH_MAX];
+	struct booted b;
 
-	if (!have_busybox())
+	if (!mode_root(NULL))
 		return;
-	memset(&fk, 0, sizeof(fk));
-	make_root();
 	put_file("/proc/meminfo", "MemTotal: 2097152 kB\n", 0644);
-	fk.cmdline[0][0] = "KTSTR_ROWS";
-	fk.cmdline[0][1] = "33";
-	fk.cmdline[1][0] = "KTSTR_COLS";
-	fk.cmdline[1][1] = "111";
-	fk.cmdline[2][0] = "KTSTR_TERM";
-	fk.cmdline[2][1] = "xterm-256color";
-	fk.cmdline[3][0] = "KTSTR_TOPO";
-	fk.cmdline[3][1] = "1,1,2,1";
+	fake_set(&fx, "cmdline", "KTSTR_ROWS", "33");
+	fake_set(&fx, "cmdline", "KTSTR_COLS", "111");
+	fake_set(&fx, "cmdline", "KTSTR_TERM", "xterm-256color");
+	fake_set(&fx, "cmdline", "KTSTR_TOPO", "1,1,2,1");
 	/* busybox's ash, installed by the mode itself into <root>/bin. */
-	snprintf(sh, sizeof(sh), "%s/bin/sh", root);
-	fk.conf_shell = sh;
-	pid = boot_mode(&master, &slave, &result);
+	fake_host_path(&fx, "/bin/sh", sh);
+	fake_set(&fx, "shell", "shell", sh);
+	boot_mode(&b);
 
-	CU_ASSERT(expect(master, out, sizeof(out), "exit or Ctrl-D ends the VM", 20000));
+	CU_ASSERT(expect(b.master, out, sizeof(out), "exit or Ctrl-D ends the VM", 20000));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "memory:    2048 MiB"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 core"));
-	CU_ASSERT(expect(master, out, sizeof(out), "# ", 20000));
+	CU_ASSERT(expect(b.master, out, sizeof(out), "# ", 20000));
 
 	/* window size and TERM from the cmdline */
-	CU_ASSERT(write(master, "stty size; echo T=$TERM\r", 24) == 24);
-	CU_ASSERT(expect(master, out, sizeof(out), "33 111", 10000));
-	CU_ASSERT(expect(master, out, sizeof(out), "T=xterm-256color", 10000));
+	CU_ASSERT(write(b.master, "stty size; echo T=$TERM\r", 24) == 24);
+	CU_ASSERT(expect(b.master, out, sizeof(out), "33 111", 10000));
+	CU_ASSERT(expect(b.master, out, sizeof(out), "T=xterm-256color", 10000));
 
 	/* job control: a background job is listed */
-	CU_ASSERT(write(master, "sleep 100 &\r", 12) == 12);
-	CU_ASSERT(write(master, "jobs\r", 5) == 5);
-	CU_ASSERT(expect(master, out, sizeof(out), "Running", 10000));
+	CU_ASSERT(write(b.master, "sleep 100 &\r", 12) == 12);
+	CU_ASSERT(write(b.master, "jobs\r", 5) == 5);
+	CU_ASSERT(expect(b.master, out, sizeof(out), "Running", 10000));
 
 	/* Ctrl-C reaches the foreground job only, the shell lives on */
-	CU_ASSERT(write(master, "sleep 30\r", 9) == 9);
+	CU_ASSERT(write(b.master, "sleep 30\r", 9) == 9);
 	usleep(300000);
-	CU_ASSERT(write(master, "\003", 1) == 1);
-	CU_ASSERT(write(master, "echo alive$((40+2))\r", 20) == 20);
-	CU_ASSERT(expect(master, out, sizeof(out), "alive42", 10000));
+	CU_ASSERT(write(b.master, "\003", 1) == 1);
+	CU_ASSERT(write(b.master, "echo alive$((40+2))\r", 20) == 20);
+	CU_ASSERT(expect(b.master, out, sizeof(out), "alive42", 10000));
 
 	/* exit ends the session with the shell's code */
-	CU_ASSERT(write(master, "exit 7\r", 7) == 7);
-	waitpid(pid, &st, 0);
-	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	read_result(result, res, sizeof(res));
-	CU_ASSERT_STRING_EQUAL(res, "EXIT 7 0\n");
-	close(master);
-	close(slave);
-	close(result);
+	CU_ASSERT(write(b.master, "exit 7\r", 7) == 7);
+	end_mode(&b, "EXIT 7 0\n");
 	remove_root();
 }
 
 int main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
+	static const struct kt_unit_case cases[] = {
+		{ "proxy: small, both ways, flags restored", test_proxy_small_both_ways },
+		{ "proxy: 1 MiB each way, socketpairs", test_proxy_1mib_socketpair },
+		{ "proxy: 1 MiB each way under EINTR", test_proxy_eintr },
+		{ "proxy: 1 MiB each way, openpty", test_proxy_1mib_pty },
+		{ "proxy: hang-up, no stray bytes (socketpair)", test_proxy_hangup_no_stray_socketpair },
+		{ "proxy: hang-up, no stray bytes (pty)", test_proxy_hangup_no_stray_pty },
+		{ "proxy: console hang-up", test_proxy_console_hangup },
+		{ "proxy: exited shell, PTY held open", test_proxy_exit_with_pty_held },
+		{ "proxy: endless output after exit is bounded", test_proxy_linger_bounded },
+		{ "pty: TIOCGSID on the master names the session", test_pty_tiocgsid },
+		{ "winsize: dimension parsing", test_dim_parse },
+		{ "winsize: cmdline table", test_term_from_cmdline },
+		{ "banner: parsers", test_banner_parsers },
+		{ "banner: fields from fixtures", test_banner_fields },
+		{ "banner: missing files, long listing", test_banner_missing_and_many },
+		{ "session: environment", test_env_build },
+		{ "mode: descriptor", test_mode_descriptor },
+		{ "mode: exec command sources", test_exec_cmd_sources },
+		{ "mode: exec, exit code and no \\r", test_mode_exec },
+		{ "mode: exec killed by a signal", test_mode_exec_signal },
+		{ "mode: interactive session", test_mode_interactive },
+		{ NULL, NULL },
+	};
 
 	/* A proxy test writes to sockets whose peer may be gone. */
 	signal(SIGPIPE, SIG_IGN);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("shell", NULL, NULL);
-	if (!s)
-		return 99;
-	CU_add_test(s, "proxy: small, both ways, flags restored", test_proxy_small_both_ways);
-	CU_add_test(s, "proxy: 1 MiB each way, socketpairs", test_proxy_1mib_socketpair);
-	CU_add_test(s, "proxy: 1 MiB each way under EINTR", test_proxy_eintr);
-	CU_add_test(s, "proxy: 1 MiB each way, openpty", test_proxy_1mib_pty);
-	CU_add_test(s, "proxy: hang-up, no stray bytes (socketpair)", test_proxy_hangup_no_stray_socketpair);
-	CU_add_test(s, "proxy: hang-up, no stray bytes (pty)", test_proxy_hangup_no_stray_pty);
-	CU_add_test(s, "proxy: console hang-up", test_proxy_console_hangup);
-	CU_add_test(s, "proxy: exited shell, PTY held open", test_proxy_exit_with_pty_held);
-	CU_add_test(s, "proxy: endless output after exit is bounded", test_proxy_linger_bounded);
-	CU_add_test(s, "pty: TIOCGSID on the master names the session", test_pty_tiocgsid);
-	CU_add_test(s, "winsize: dimension parsing", test_dim_parse);
-	CU_add_test(s, "winsize: cmdline table", test_term_from_cmdline);
-	CU_add_test(s, "banner: parsers", test_banner_parsers);
-	CU_add_test(s, "banner: fields from fixtures", test_banner_fields);
-	CU_add_test(s, "banner: missing files, long listing", test_banner_missing_and_many);
-	CU_add_test(s, "session: environment", test_env_build);
-	CU_add_test(s, "mode: descriptor", test_mode_descriptor);
-	CU_add_test(s, "mode: exec command sources", test_exec_cmd_sources);
-	CU_add_test(s, "mode: exec, exit code and no \\r", test_mode_exec);
-	CU_add_test(s, "mode: exec killed by a signal", test_mode_exec_signal);
-	CU_add_test(s, "mode: interactive session", test_mode_interactive);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return kt_unit_run("shell", cases);
 }
