@@ -650,6 +650,19 @@ static void test_run_exit3(void)
 	expect_com2("verdict: FAIL (code 3): mkfs failed: exit 3\n");
 }
 
+static void test_run_long_line(void)
+{
+	/* 10000 bytes without a newline: COM2 gets it in pieces the core's
+	 * line buffer can carry (run_mode asserts com2_bad == 0). */
+	root_setup(1 << 20,
+		   "#!/bin/sh\n"
+		   "head -c 10000 /dev/zero | tr '\\0' e >&2\n"
+		   "exit 2\n",
+		   0755);
+	CU_ASSERT_EQUAL(run_mode(), 2);
+	expect_com2("eeeeeeeeee");
+}
+
 static void test_run_sigkill(void)
 {
 	root_setup(1 << 20, "#!/bin/sh\necho bye\nkill -KILL $$\n", 0755);
@@ -789,6 +802,7 @@ int main(void)
 		{ "run: mkfs writes nothing", test_run_noop },
 		{ "run: short device", test_run_short_device },
 		{ "run: mkfs exits 3", test_run_exit3 },
+		{ "run: one 10000-byte line", test_run_long_line },
 		{ "run: mkfs killed", test_run_sigkill },
 		{ "run: device missing", test_run_missing_device },
 		{ "run: mkfs missing, not executable", test_run_mkfs_missing_or_not_executable },
