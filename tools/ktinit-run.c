@@ -57,6 +57,7 @@
 #include "fdio.h"
 #include "run_disk.h"
 #include "run_term.h"
+#include "term_name.h"
 #include "run_util.h"
 
 #ifndef PACKAGE_VERSION
@@ -1035,7 +1036,7 @@ static int cmdline_add_terminal(const struct run *r, char **s)
 
 		if (!v || !*v)
 			continue;
-		if (!run_term_name_ok(v)) {
+		if (!kt_term_name_ok(v)) {
 			progress(r, "%s='%s' cannot go on the kernel command line; not passed",
 				 names[i], v);
 			continue;

@@ -5,6 +5,7 @@
 
 #include "run_term.h"
 
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,19 +97,6 @@ int run_term_size(const int *fds, size_t nfds, unsigned *rows,
 	return -1;
 }
 
-int run_term_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (; *s; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("._+-", *s)))
-			return 0;
-	}
-	return 1;
-}
 
 const char run_esc_help[] =
 	"\r\n"

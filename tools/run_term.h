@@ -29,10 +29,6 @@ void run_term_restore(struct run_term *t);
 int run_term_size(const int *fds, size_t nfds, unsigned *rows,
 		  unsigned *cols);
 
-/* Whether s may go on the kernel command line as KTSTR_TERM= or
- * KTSTR_COLORTERM=: 1 to 64 of [A-Za-z0-9._+-] (what terminfo names use;
- * the guest checks the same). */
-int run_term_name_ok(const char *s);
 
 /* --- Ctrl-A escapes, like QEMU's -nographic console ---------------------
  *

@@ -4,6 +4,8 @@
 
 #include "winsize.h"
 
+#include "term_name.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,23 +58,6 @@ static unsigned short dim_or_default(const char *key, const char *val,
 	return (unsigned short)def;
 }
 
-/* A terminal name ends up in TERM and is looked up in terminfo: keep it to
- * the characters terminfo names use, so a garbled cmdline cannot smuggle
- * a path or control bytes into the shell's environment. */
-static int term_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > SHELL_TERM_MAX)
-		return 0;
-	for (; *s; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("._+-", *s)))
-			return 0;
-	}
-	return 1;
-}
-
 static void copy_name(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src);
@@ -92,7 +77,7 @@ int shell_term_from_cmdline(struct shell_term *t, const char *rows,
 				      warn, arg, &nwarn);
 
 	copy_name(t->term, sizeof(t->term), SHELL_DEFAULT_TERM);
-	if (term && term_name_ok(term)) {
+	if (term && kt_term_name_ok(term)) {
 		copy_name(t->term, sizeof(t->term), term);
 	} else if (term) {
 		warnf(warn, arg, "KTSTR_TERM='%.32s' is not a terminal name, using %s",
@@ -100,7 +85,7 @@ int shell_term_from_cmdline(struct shell_term *t, const char *rows,
 		nwarn++;
 	}
 
-	if (colorterm && term_name_ok(colorterm)) {
+	if (colorterm && kt_term_name_ok(colorterm)) {
 		copy_name(t->colorterm, sizeof(t->colorterm), colorterm);
 	} else if (colorterm && *colorterm) {
 		warnf(warn, arg,

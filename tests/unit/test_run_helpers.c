@@ -267,7 +267,7 @@ static void test_qemu_opt_escape(void)
 	}
 }
 
-/* --- run_term_name_ok ------------------------------------------------------ */
+/* --- kt_term_name_ok ------------------------------------------------------ */
 
 static void test_term_name_ok(void)
 {
@@ -302,18 +302,18 @@ static void test_term_name_ok(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
-		int ok = run_term_name_ok(rows[i].in);
+		int ok = kt_term_name_ok(rows[i].in);
 
-		CHECK(ok == rows[i].ok, "run_term_name_ok(\"%s\") = %d, expected %d",
+		CHECK(ok == rows[i].ok, "kt_term_name_ok(\"%s\") = %d, expected %d",
 		      show(rows[i].in, strlen(rows[i].in), 0), ok, rows[i].ok);
 	}
 	/* 64 characters is the limit */
 	memset(name, 'x', sizeof(name));
 	name[64] = '\0';
-	CHECK(run_term_name_ok(name) == 1, "64 characters must be accepted");
+	CHECK(kt_term_name_ok(name) == 1, "64 characters must be accepted");
 	name[64] = 'x';
 	name[65] = '\0';
-	CHECK(run_term_name_ok(name) == 0, "65 characters must be refused");
+	CHECK(kt_term_name_ok(name) == 0, "65 characters must be refused");
 }
 
 /* --- the Ctrl-A escape filter ----------------------------------------------- */
