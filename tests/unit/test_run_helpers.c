@@ -20,6 +20,7 @@
 #include "../../tools/run_disk.h"
 #include "../../tools/run_term.h"
 #include "../../tools/run_util.h"
+#include "term_name.h"
 #include "unit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
