@@ -14,7 +14,7 @@
 #define SHELL_DEFAULT_COLS 80
 #define SHELL_MAX_DIM 1000 /* rows or columns; more is a garbled value */
 #define SHELL_DEFAULT_TERM "linux"
-#define SHELL_TERM_MAX 64 /* KT_TERM_NAME_MAX of core/term_name.h */
+#define SHELL_TERM_MAX 64 /* KT_TERM_NAME_MAX of init/term_name.h */
 
 struct shell_term {
 	struct winsize ws;

@@ -190,7 +190,7 @@ e2e_done() {
 	exit 0
 }
 
-# --- stand-in inits: test ktinit-run itself, independently of core/ --------
+# --- stand-in inits: test ktinit-run itself, independently of init/ --------
 
 # e2e_frame TAG PAYLOAD: one frame on stdout; PAYLOAD takes printf %b escapes
 # (\n, \xHH). The CRC-32 is

@@ -34,7 +34,7 @@ last=$(tail -n 1 "$work/a.list")
 for want in init bin/busybox bin/sh dev proc sys tmp run etc lib/ktinit/modes; do
 	grep -qx -- "$want" "$work/a.list" || e2e_fail "base: no entry '$want'"
 done
-if [[ "$(head -c 4 "$abs_top_builddir/core/ktinit" 2>/dev/null)" == $'\x7fELF' ]]; then
+if [[ "$(head -c 4 "$abs_top_builddir/init/ktinit" 2>/dev/null)" == $'\x7fELF' ]]; then
 	grep -qx 'lib64/ld-linux-x86-64.so.2' "$work/a.list" ||
 		e2e_fail "base: the dynamic loader lib64/ld-linux-x86-64.so.2 is missing"
 fi

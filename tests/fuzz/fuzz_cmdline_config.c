@@ -4,7 +4,7 @@
  * it the INI text (which ends at the next NUL, as a C string would).
  *
  *   clang -fsanitize=fuzzer,address,undefined -Iinclude -Icore \
- *     core/cmdline.c core/config.c tests/fuzz/fuzz_cmdline_config.c \
+ *     init/cmdline.c init/config.c tests/fuzz/fuzz_cmdline_config.c \
  *     -linih -o fuzz_cmdline_config
  */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Unit tests for core/frame.c: encoding, writing and the streaming decoder. */
+/* Unit tests for init/frame.c: encoding, writing and the streaming decoder. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

@@ -139,7 +139,7 @@ static void test_cgroup(void)
 	fd = open(procs, O_CREAT | O_WRONLY, 0644);
 	CU_ASSERT_FATAL(fd >= 0);
 	close(fd);
-	kt_spawn_set_self_exe(BUILDDIR "/core/ktinit");
+	kt_spawn_set_self_exe(BUILDDIR "/init/ktinit");
 	req.cgroup = dir;
 	pid = kt_spawn(&req);
 	CU_ASSERT_FATAL(pid > 0);
