@@ -101,13 +101,20 @@ static void svc_log(struct ktinit_ctx *ctx, int level, const char *fmt, ...)
 
 static void svc_com2(struct ktinit_ctx *ctx, const char *fmt, ...)
 {
-	char line[4096];
-	va_list ap;
+	char line[4096], *big = NULL;
+	va_list ap, again;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	va_copy(again, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	/* A long diagnostic line is written whole, not cut at the buffer. */
+	if (n >= (int)sizeof(line) && (big = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+	va_end(again);
 	va_end(ap);
-	kt_channel_com2(&CORE(ctx)->ch, line);
+	kt_channel_com2(&CORE(ctx)->ch, big ? big : line);
+	free(big);
 }
 
 static int svc_frame_send(struct ktinit_ctx *ctx, uint32_t type,
