@@ -196,10 +196,7 @@ static void dt_steps(struct ktinit_ctx *ctx, struct dt_state *st)
 	dt_magic_read(st->device, &f->magic);
 }
 
-/* COM2 takes one line per call, and the core's line buffer is finite:
- * a longer line (mkfs printing without newlines) goes out in pieces. */
-#define DT_COM2_PIECE 1024
-
+/* COM2 takes one line per call. */
 static void emit_block(struct ktinit_ctx *ctx, const char *block)
 {
 	const char *p = block, *nl;
@@ -208,12 +205,7 @@ static void emit_block(struct ktinit_ctx *ctx, const char *block)
 		nl = strchr(p, '\n');
 		if (!nl)
 			nl = p + strlen(p);
-		do {
-			int n = nl - p > DT_COM2_PIECE ? DT_COM2_PIECE : (int)(nl - p);
-
-			ctx->svc->com2(ctx, "%.*s", n, p);
-			p += n;
-		} while (p < nl);
+		ctx->svc->com2(ctx, "%.*s", (int)(nl - p), p);
 		p = *nl ? nl + 1 : nl;
 	}
 }

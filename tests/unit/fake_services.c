@@ -121,7 +121,7 @@ static void f_com2(struct ktinit_ctx *ctx, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	/* Whole, not cut to the core's buffer: an overlong line is counted. */
+	/* Whole, as the core writes it, however long. */
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
@@ -130,7 +130,7 @@ static void f_com2(struct ktinit_ctx *ctx, const char *fmt, ...)
 	add_text(env, "com2", msg);
 	parts[0] = msg;
 	pthread_mutex_lock(&env->lock);
-	if (strchr(msg, '\n') || (size_t)n > FAKE_COM2_LINE_MAX)
+	if (strchr(msg, '\n'))
 		env->com2_bad++;
 	buf_add(&env->com2, &env->com2_len, &env->com2_cap, parts);
 	pthread_mutex_unlock(&env->lock);

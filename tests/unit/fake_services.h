@@ -7,7 +7,8 @@
  *                    level "com2"); FAKE_VERBOSE=1 echoes them to echo_fd
  *                    (stderr unless the test moves it). com2 lines also
  *                    go, alone, to a COM2 transcript (fake_com2), and a
- *                    line the core could not carry is counted (com2_bad)
+ *                    line holding a '\n' (two lines in one call) is
+ *                    counted (com2_bad)
  *   frame_send, life captured in memory, in order (LIFE as the core builds
  *                    it: phase byte + reason); send_exit too
  *   spawn            like the core: posix_spawnp with the request's fds or
@@ -50,9 +51,6 @@ struct fake_spawned {
 };
 
 #define FAKE_MAX_SPAWNED 64
-/* The longest COM2 line the core carries (svc_com2 formats into 4096
- * bytes); a longer one counts in com2_bad. */
-#define FAKE_COM2_LINE_MAX 4095
 
 struct fake_env {
 	struct ktinit_ctx ctx;
@@ -66,7 +64,7 @@ struct fake_env {
 	size_t text_len, text_cap;
 	char *com2; /* COM2 lines alone, each '\n'-terminated; see fake_com2 */
 	size_t com2_len, com2_cap;
-	size_t com2_bad; /* com2 lines with a '\n' or over FAKE_COM2_LINE_MAX */
+	size_t com2_bad; /* com2 lines with a '\n' */
 	struct fake_spawned spawned[FAKE_MAX_SPAWNED];
 	size_t nspawned;
 	size_t ndrains; /* drain_stdio calls */

@@ -652,8 +652,8 @@ static void test_run_exit3(void)
 
 static void test_run_long_line(void)
 {
-	/* 10000 bytes without a newline: COM2 gets it in pieces the core's
-	 * line buffer can carry (run_mode asserts com2_bad == 0). */
+	/* 10000 bytes without a newline: the diagnostic block keeps its tail
+	 * (diag.c) and COM2 gets whole lines (run_mode asserts com2_bad == 0). */
 	root_setup(1 << 20,
 		   "#!/bin/sh\n"
 		   "head -c 10000 /dev/zero | tr '\\0' e >&2\n"
