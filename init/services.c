@@ -125,15 +125,10 @@ static int svc_frame_send(struct ktinit_ctx *ctx, uint32_t type,
 
 static int svc_life(struct ktinit_ctx *ctx, uint8_t phase, const char *reason)
 {
-	size_t rlen = reason ? strlen(reason) : 0;
 	uint8_t buf[1 + 1024];
+	size_t len = ktinit_life_payload(buf, sizeof(buf), phase, reason);
 
-	if (rlen > sizeof(buf) - 1)
-		rlen = sizeof(buf) - 1;
-	buf[0] = phase;
-	if (rlen)
-		memcpy(buf + 1, reason, rlen);
-	return kt_channel_send(&CORE(ctx)->ch, KTINIT_FRAME_LIFE, buf, 1 + rlen);
+	return kt_channel_send(&CORE(ctx)->ch, KTINIT_FRAME_LIFE, buf, len);
 }
 
 static pid_t svc_spawn(struct ktinit_ctx *ctx, const struct ktinit_spawn *req)

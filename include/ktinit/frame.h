@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -114,6 +115,22 @@ static inline uint32_t ktinit_get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
+}
+
+/* Fill buf (cap >= 1 bytes) with a LIFE payload: the phase byte, then the
+ * reason without its NUL, cut to fit (NULL: no reason). Returns the
+ * payload length. */
+static inline size_t ktinit_life_payload(uint8_t *buf, size_t cap,
+					 uint8_t phase, const char *reason)
+{
+	size_t rlen = reason ? strlen(reason) : 0;
+
+	if (rlen > cap - 1)
+		rlen = cap - 1;
+	buf[0] = phase;
+	if (rlen)
+		memcpy(buf + 1, reason, rlen);
+	return 1 + rlen;
 }
 
 #ifdef __cplusplus

@@ -173,14 +173,10 @@ done:
 
 static int f_life(struct ktinit_ctx *ctx, uint8_t phase, const char *reason)
 {
-	size_t rlen = reason ? strlen(reason) : 0;
 	uint8_t buf[1 + 1024];
+	size_t len = ktinit_life_payload(buf, sizeof(buf), phase, reason);
 
-	if (rlen > sizeof(buf) - 1)
-		rlen = sizeof(buf) - 1;
-	buf[0] = phase;
-	memcpy(buf + 1, reason ? reason : "", rlen);
-	return f_frame_send(ctx, KTINIT_FRAME_LIFE, buf, 1 + rlen);
+	return f_frame_send(ctx, KTINIT_FRAME_LIFE, buf, len);
 }
 
 static void record_spawn(struct fake_env *env, pid_t pid,

@@ -102,6 +102,22 @@ static void test_frames(void)
 	teardown();
 }
 
+static void test_life_payload(void)
+{
+	uint8_t buf[8];
+	char long_reason[32];
+
+	memset(long_reason, 'r', sizeof(long_reason) - 1);
+	long_reason[sizeof(long_reason) - 1] = '\0';
+	CU_ASSERT_EQUAL(ktinit_life_payload(buf, sizeof(buf), 3, NULL), 1);
+	CU_ASSERT_EQUAL(buf[0], 3);
+	CU_ASSERT_EQUAL(ktinit_life_payload(buf, sizeof(buf), 4, "ab"), 3);
+	CU_ASSERT_EQUAL(memcmp(buf, "\x04" "ab", 3), 0);
+	/* A reason too long for the buffer is cut, never overflows it. */
+	CU_ASSERT_EQUAL(ktinit_life_payload(buf, sizeof(buf), 1, long_reason), 8);
+	CU_ASSERT_EQUAL(buf[7], 'r');
+}
+
 static void test_path(void)
 {
 	char buf[64];
@@ -120,6 +136,7 @@ int main(void)
 		{ "COM2 lines are whole, however long", test_com2_long_line },
 		{ "log levels and COM2 copies", test_log_levels },
 		{ "EXIT and LIFE frames", test_frames },
+		{ "LIFE payload layout and cut", test_life_payload },
 		{ "guest paths under the root", test_path },
 		{ NULL, NULL },
 	};
